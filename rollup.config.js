@@ -1,0 +1,68 @@
+// Builds the package:
+// - dist/client.js, dist/server.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
+// - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, jose's decoder bundled in,
+//   minified, and refused when it grows past the gzip budget.
+import { gzipSync } from 'node:zlib';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+
+/** The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. */
+export const DROP_IN_GZIP_BUDGET = 3072;
+
+const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+
+const ts = () =>
+  typescript({
+    tsconfig: './tsconfig.build.json',
+    compilerOptions: {
+      declaration: false,
+      emitDeclarationOnly: false,
+      sourceMap: true,
+      outDir: undefined,
+    },
+    noEmitOnError: true,
+  });
+
+function gzipBudget(limit) {
+  return {
+    name: 'gzip-budget',
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        const gzipped = gzipSync(chunk.code, { level: 9 }).length;
+        if (gzipped > limit) {
+          this.error(
+            `${chunk.fileName} is ${gzipped} bytes gzipped, over its budget of ${limit} bytes`,
+          );
+        }
+      }
+    },
+  };
+}
+
+export default [
+  {
+    input: { client: 'src/client/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
+    external: isBare,
+    output: {
+      dir: 'dist',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+      chunkFileNames: 'chunks/[name]-[hash].js',
+    },
+    plugins: [ts()],
+  },
+  {
+    input: 'src/client/boot.ts',
+    output: {
+      file: 'assets/current-customer/current-customer.min.js',
+      format: 'iife',
+      sourcemap: true,
+      plugins: [terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } })],
+    },
+    plugins: [ts(), nodeResolve({ browser: true }), gzipBudget(DROP_IN_GZIP_BUDGET)],
+  },
+];

@@ -1,0 +1,46 @@
+// The `stencil-current-customer` command. Each command lives in its own module and is loaded on demand,
+// so `install` does not load the emulator and `dev` does not load the installer.
+const USAGE = `usage: stencil-current-customer <command> [options]
+
+commands:
+  install <theme-dir>     copy the partials, drop-in file and settings into a Stencil theme
+  uninstall <theme-dir>   remove exactly what install added
+  doctor <theme-dir>      report what is missing or wrong in a theme's integration
+  dev [--theme <dir>]     run the local storefront emulator and demo app backend
+
+run a command with --help for its options`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  install: async () => (await import('./theme/command.js')).install,
+  uninstall: async () => (await import('./theme/command.js')).uninstall,
+  doctor: async () => (await import('./theme/command.js')).doctor,
+  dev: async () => (await import('./dev/command.js')).dev,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`stencil-current-customer: unknown command '${name}'\n\n${USAGE}`);
+    return 1;
+  }
+  return (await load())(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(
+      `stencil-current-customer: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,3 @@
+import { decodeJwt } from 'jose';
+
+(globalThis as unknown as { x: unknown }).x = decodeJwt;
