@@ -1,0 +1,86 @@
+// HMAC-SHA256 signature check, portable: Web Crypto everywhere, and Node's `node:crypto` where the runtime
+// offers it, because Web Crypto's HMAC costs a promise round trip through a thread pool on Node and is an order
+// of magnitude slower there (see bench/verify.js). `node:crypto` is reached through `process.getBuiltinModule`
+// (Node 20.16+, Bun, Deno), never through an import, so bundling this file for an edge runtime pulls in nothing
+// Node-only; where it is absent the Web Crypto path runs.
+
+/** The part of `node:crypto` this module uses. */
+interface NodeCryptoSubset {
+  createHmac(
+    algorithm: 'sha256',
+    key: Uint8Array,
+  ): { update(data: string, encoding: 'latin1'): { digest(): Uint8Array } };
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+export type HmacImplementation = 'node-crypto' | 'web-crypto';
+
+/** Checks an HS256 signature over a signing input made of ASCII characters. */
+export interface HmacSha256Verifier {
+  readonly implementation: HmacImplementation;
+  verify(signingInput: string, signature: Uint8Array): boolean | Promise<boolean>;
+}
+
+const SIGNATURE_BYTES = 32;
+
+function loadNodeCrypto(): NodeCryptoSubset | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== 'function') return undefined;
+  try {
+    const mod = proc.getBuiltinModule('node:crypto') as Partial<NodeCryptoSubset> | undefined;
+    if (typeof mod?.createHmac === 'function' && typeof mod.timingSafeEqual === 'function') {
+      return mod as NodeCryptoSubset;
+    }
+  } catch {
+    // A runtime that exposes getBuiltinModule but not node:crypto: use Web Crypto.
+  }
+  return undefined;
+}
+
+function nodeVerifier(nodeCrypto: NodeCryptoSubset, secret: Uint8Array): HmacSha256Verifier {
+  const key = secret.slice();
+  return {
+    implementation: 'node-crypto',
+    verify(signingInput, signature) {
+      const expected = nodeCrypto.createHmac('sha256', key).update(signingInput, 'latin1').digest();
+      // The length of a signature is public (32 bytes for HS256); only the contents are compared in constant time.
+      return (
+        signature.length === SIGNATURE_BYTES && nodeCrypto.timingSafeEqual(expected, signature)
+      );
+    },
+  };
+}
+
+function webCryptoVerifier(secret: Uint8Array): HmacSha256Verifier {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) {
+    throw new TypeError(
+      'stencil-current-customer/server needs Web Crypto (globalThis.crypto.subtle) or node:crypto',
+    );
+  }
+  // Imported once per verifier, on first use (importKey is asynchronous), then reused for every token.
+  let key: Promise<CryptoKey> | undefined;
+  const raw = secret.slice();
+  const encoder = new TextEncoder();
+  return {
+    implementation: 'web-crypto',
+    async verify(signingInput, signature) {
+      key ??= subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      if (signature.length !== SIGNATURE_BYTES) return false;
+      // subtle.verify compares in constant time.
+      return subtle.verify('HMAC', await key, signature, encoder.encode(signingInput));
+    },
+  };
+}
+
+/**
+ * Creates the signature checker for one secret. With `preferNodeCrypto` (the default), `node:crypto` is used
+ * when the runtime provides it; otherwise, or when it is false, Web Crypto.
+ */
+export function createHmacSha256Verifier(
+  secret: Uint8Array,
+  preferNodeCrypto = true,
+): HmacSha256Verifier {
+  const nodeCrypto = preferNodeCrypto ? loadNodeCrypto() : undefined;
+  return nodeCrypto ? nodeVerifier(nodeCrypto, secret) : webCryptoVerifier(secret);
+}

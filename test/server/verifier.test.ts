@@ -1,0 +1,301 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import {
+  CurrentCustomerTokenError,
+  createVerifier,
+  type VerifierOptions,
+  verifyCurrentCustomerToken,
+} from '../../src/server/index.js';
+import {
+  b64url,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  claims,
+  handBuilt,
+  NOW,
+  nowMs,
+  STORE_HASH,
+  sign,
+  signInput,
+} from './helpers.js';
+
+const options: VerifierOptions = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, now: nowMs };
+
+/** Both HMAC implementations must judge every token the same way. */
+const implementations = [
+  ['node:crypto', true],
+  ['Web Crypto', false],
+] as const;
+
+async function refusal(
+  token: unknown,
+  extra: Partial<VerifierOptions> = {},
+  preferNodeCrypto = true,
+): Promise<CurrentCustomerTokenError> {
+  const verify = createVerifier({ ...options, ...extra, preferNodeCrypto });
+  try {
+    await verify(token as string);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CurrentCustomerTokenError);
+    const tokenError = error as CurrentCustomerTokenError;
+    expect(tokenError.message).not.toContain(CLIENT_SECRET);
+    if (typeof token === 'string' && token.length > 0)
+      expect(tokenError.message).not.toContain(token);
+    return tokenError;
+  }
+  throw new Error('the token was accepted');
+}
+
+describe.each(implementations)('the verifier with %s', (_name, preferNodeCrypto) => {
+  const verifier = () => createVerifier({ ...options, preferNodeCrypto });
+  const refused = (token: unknown, extra: Partial<VerifierOptions> = {}) =>
+    refusal(token, extra, preferNodeCrypto);
+
+  it('runs the implementation it was asked for', () => {
+    expect(verifier().implementation).toBe(preferNodeCrypto ? 'node-crypto' : 'web-crypto');
+  });
+
+  describe('accepts', () => {
+    it('a token BigCommerce would issue, and returns the customer, store, app and times', async () => {
+      const result = await verifier()(await sign());
+      expect(result.customer).toEqual({ id: 4927, email: 'john.doe@gmail.com', groupId: '6' });
+      expect(result.storeHash).toBe(STORE_HASH);
+      expect(result.applicationId).toBe('6sv16tasdgr2b5hs5dd67g2srvq');
+      expect(result.issuedAt).toEqual(new Date((NOW - 5) * 1000));
+      expect(result.expiresAt).toEqual(new Date((NOW + 895) * 1000));
+      expect(result.claims.operation).toBe('current_customer');
+      expect(result.claims.version).toBe(1);
+    });
+
+    it('through .verify and the one-shot form', async () => {
+      const token = await sign();
+      expect((await verifier().verify(token)).customer.id).toBe(4927);
+      const once = await verifyCurrentCustomerToken(token, { ...options, preferNodeCrypto });
+      expect(once.customer.id).toBe(4927);
+    });
+
+    it('a token without typ, with a numeric group id, and with no group', async () => {
+      const header = { alg: 'HS256' };
+      expect((await verifier()(await sign(claims(), CLIENT_SECRET, header))).customer.id).toBe(
+        4927,
+      );
+      const numeric = claims({ customer: { id: 1, email: 'a@b.c', group_id: 3 } });
+      expect((await verifier()(await sign(numeric))).customer.groupId).toBe('3');
+      const none = claims({ customer: { id: 1, email: 'a@b.c' } });
+      expect((await verifier()(await sign(none))).customer.groupId).toBeNull();
+    });
+
+    it('a token expired less than the tolerance ago, and one just issued in the future within it', async () => {
+      expect(await verifier()(await sign(claims({ iat: NOW - 920, exp: NOW - 20 })))).toBeTruthy();
+      expect(await verifier()(await sign(claims({ iat: NOW + 29, exp: NOW + 929 })))).toBeTruthy();
+    });
+
+    it('a lifetime of exactly 900 s plus the tolerance', async () => {
+      expect(await verifier()(await sign(claims({ iat: NOW - 10, exp: NOW + 920 })))).toBeTruthy();
+    });
+
+    it('the configured store, as a string or from a list', async () => {
+      const token = await sign();
+      expect(await verifier()(token)).toBeTruthy();
+      const one = createVerifier({ ...options, preferNodeCrypto, storeHash: STORE_HASH });
+      expect((await one(token)).storeHash).toBe(STORE_HASH);
+      const list = createVerifier({ ...options, preferNodeCrypto, storeHash: ['zzz', STORE_HASH] });
+      expect((await list(token)).storeHash).toBe(STORE_HASH);
+    });
+
+    it('the example token from the BigCommerce docs, with its secret-less signature refused', async () => {
+      const docs =
+        'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjdXN0b21lciI6eyJpZCI6NDkyNywiZW1haWwiOiJqb2huLmRvZUBnbWFpbC5jb20iLCJncm91cF9pZCI6IjYifSwiaXNzIjoiYmMvYXBwcyIsInN1YiI6ImFiYzEyMyIsImlhdCI6MTQ4MDgzMTg2MywiZXhwIjoxNDgwODMyNzYzLCJ2ZXJzaW9uIjoxLCJhdWQiOiI2c3YxNnRmeDNqNWdzb3BtNDJzczVkZDY3ZzJzcnZxIiwiYXBwbGljYXRpb25faWQiOiI2c3YxNnRhc2RncjJiNWhzNWRkNjdnMnNydnEiLCJzdG9yZV9oYXNoIjoiYWJjMTIzIiwib3BlcmF0aW9uIjoiY3VycmVudF9jdXN0b21lciJ9.uYTDTJzhDOog7PE1yLNeP6zDNdFMb91fS-NZrJpsts0';
+      expect((await refused(docs)).code).toBe('signature_invalid');
+      // Re-signed with our secret, its claims pass at its own time.
+      const [h, p] = docs.split('.');
+      const resigned = signInput(`${h}.${p}`);
+      const atIssue = createVerifier({ ...options, preferNodeCrypto, now: () => 1480831900_000 });
+      const result = await atIssue(resigned);
+      expect(result.customer).toEqual({ id: 4927, email: 'john.doe@gmail.com', groupId: '6' });
+    });
+  });
+
+  describe('refuses', () => {
+    it('no token: token_missing', async () => {
+      for (const token of ['', undefined, null, 42]) {
+        expect((await refused(token)).code).toBe('token_missing');
+      }
+    });
+
+    it('garbage: token_malformed', async () => {
+      for (const token of ['abc', 'a.b', 'a.b.c.d', '...', 'eyJ.eyJ.sig', '%%%.%%%.%%%']) {
+        expect((await refused(token)).code).toBe('token_malformed');
+      }
+    });
+
+    it('a header or payload that is not a JSON object: token_malformed', async () => {
+      expect((await refused(handBuilt('[1]', claims()))).code).toBe('token_malformed');
+      expect((await refused(handBuilt('null', claims()))).code).toBe('token_malformed');
+      expect((await refused(handBuilt({ alg: 'HS256' }, '"x"'))).code).toBe('token_malformed');
+      expect((await refused(handBuilt({ alg: 'HS256' }, '{"a":'))).code).toBe('token_malformed');
+      expect((await refused(handBuilt({}, claims()))).code).toBe('token_malformed');
+    });
+
+    it('alg none, unsigned: algorithm_not_allowed', async () => {
+      const none = handBuilt({ alg: 'none', typ: 'JWT' }, claims(), null);
+      expect((await refused(none)).code).toBe('algorithm_not_allowed');
+      const noneCase = handBuilt({ alg: 'None' }, claims(), null);
+      expect((await refused(noneCase)).code).toBe('algorithm_not_allowed');
+    });
+
+    it('HS384 and HS512 tokens signed with the right secret: algorithm_not_allowed', async () => {
+      for (const alg of ['HS384', 'HS512']) {
+        const token = await sign(claims(), CLIENT_SECRET, { alg });
+        expect((await refused(token)).code).toBe('algorithm_not_allowed');
+      }
+    });
+
+    it('an RS256 token, and one whose public key is passed off as the HMAC secret: algorithm_not_allowed', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('RS256');
+      const rs = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+      expect((await refused(rs)).code).toBe('algorithm_not_allowed');
+      // The classic confusion: an attacker signs HS256 with a public key. Here it is just a wrong secret.
+      const pub = JSON.stringify(await exportJWK(publicKey));
+      expect((await refused(await sign(claims(), pub))).code).toBe('signature_invalid');
+    });
+
+    it('a wrong secret: signature_invalid', async () => {
+      expect((await refused(await sign(claims(), 'another-secret'))).code).toBe(
+        'signature_invalid',
+      );
+    });
+
+    it('a tampered payload: signature_invalid', async () => {
+      const [h, , s] = (await sign()).split('.');
+      const forged = b64url(JSON.stringify(claims({ customer: { id: 1, email: 'admin@x.y' } })));
+      expect((await refused(`${h}.${forged}.${s}`)).code).toBe('signature_invalid');
+    });
+
+    it('a truncated or missing signature: signature_invalid', async () => {
+      const token = await sign();
+      expect((await refused(token.slice(0, -4))).code).toBe('signature_invalid');
+      expect((await refused(token.slice(0, token.lastIndexOf('.') + 1))).code).toBe(
+        'signature_invalid',
+      );
+    });
+
+    it('a typ other than JWT: token_malformed', async () => {
+      const token = await sign(claims(), CLIENT_SECRET, { alg: 'HS256', typ: 'at+jwt' });
+      expect((await refused(token)).code).toBe('token_malformed');
+    });
+
+    it('an unknown critical header, or b64 false: token_malformed', async () => {
+      const crit = handBuilt({ alg: 'HS256', crit: ['exp'], exp: 1 }, claims());
+      expect((await refused(crit)).code).toBe('token_malformed');
+      const b64 = handBuilt({ alg: 'HS256', crit: ['b64'], b64: false }, claims());
+      expect((await refused(b64)).code).toBe('token_malformed');
+    });
+
+    it.each([
+      ['iss', { iss: 'bc' }],
+      ['iss', { iss: undefined }],
+      ['aud', { aud: 'another-client' }],
+      ['aud', { aud: undefined }],
+      ['aud', { aud: ['another-client'] }],
+      ['operation', { operation: 'load' }],
+      ['operation', { operation: undefined }],
+      ['exp', { exp: undefined }],
+      ['exp', { exp: String(NOW + 100) }],
+      ['iat', { iat: undefined }],
+      ['iat', { iat: null }],
+      ['customer', { customer: undefined }],
+      ['customer', { customer: 'john' }],
+      ['customer.id', { customer: { id: 0, email: 'a@b.c' } }],
+      ['customer.id', { customer: { id: -3, email: 'a@b.c' } }],
+      ['customer.id', { customer: { id: 1.5, email: 'a@b.c' } }],
+      ['customer.id', { customer: { id: '4927', email: 'a@b.c' } }],
+      ['customer.email', { customer: { id: 1 } }],
+      ['customer.email', { customer: { id: 1, email: 7 } }],
+      ['store_hash', { store_hash: undefined }],
+    ])('a bad %s claim: claim_invalid', async (claim, overrides) => {
+      const error = await refused(await sign(claims(overrides)));
+      expect(error.code).toBe('claim_invalid');
+      expect(error.claim).toBe(claim);
+    });
+
+    it('a token that expired more than the tolerance ago: token_expired', async () => {
+      const error = await refused(await sign(claims({ iat: NOW - 940, exp: NOW - 40 })));
+      expect(error.code).toBe('token_expired');
+      expect((await refused(await sign(claims({ iat: NOW - 930, exp: NOW - 30 })))).code).toBe(
+        'token_expired',
+      );
+    });
+
+    it('a token with no tolerance, expired a second ago: token_expired', async () => {
+      const token = await sign(claims({ iat: NOW - 901, exp: NOW - 1 }));
+      expect((await refused(token, { clockToleranceSeconds: 0 })).code).toBe('token_expired');
+    });
+
+    it('a token issued in the future beyond the tolerance: token_not_yet_valid', async () => {
+      const error = await refused(await sign(claims({ iat: NOW + 31, exp: NOW + 931 })));
+      expect(error.code).toBe('token_not_yet_valid');
+      expect(error.claim).toBe('iat');
+    });
+
+    it('a token whose nbf is in the future: token_not_yet_valid', async () => {
+      const error = await refused(await sign(claims({ nbf: NOW + 60 })));
+      expect(error.code).toBe('token_not_yet_valid');
+    });
+
+    it('a lifetime over 900 s plus the tolerance, or not positive: claim_invalid', async () => {
+      const long = await refused(await sign(claims({ iat: NOW - 10, exp: NOW + 921 })));
+      expect([long.code, long.claim]).toEqual(['claim_invalid', 'exp']);
+      const day = await refused(await sign(claims({ iat: NOW, exp: NOW + 86_400 })));
+      expect(day.code).toBe('claim_invalid');
+      const backwards = await refused(await sign(claims({ iat: NOW + 20, exp: NOW + 10 })));
+      expect(backwards.code).toBe('claim_invalid');
+      const forever = await refused(
+        handBuilt({ alg: 'HS256' }, `${JSON.stringify(claims()).slice(0, -1)},"exp":1e400}`),
+      );
+      expect(forever.code).toBe('claim_invalid');
+    });
+
+    it('another store, or a sub that is not the store: store_not_allowed', async () => {
+      const token = await sign();
+      expect((await refused(token, { storeHash: 'other' })).code).toBe('store_not_allowed');
+      expect((await refused(token, { storeHash: ['x', 'y'] })).code).toBe('store_not_allowed');
+      const sub = await sign(claims({ sub: 'other' }));
+      expect((await refused(sub, { storeHash: STORE_HASH })).code).toBe('store_not_allowed');
+    });
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ clientId: '', clientSecret: 's' }, /clientId/],
+    [{ clientSecret: 's' }, /clientId/],
+    [{ clientId: 'c', clientSecret: '' }, /clientSecret/],
+    [{ clientId: 'c' }, /clientSecret/],
+    [{ clientId: 'c', clientSecret: 's', clockToleranceSeconds: -1 }, /clockToleranceSeconds/],
+    [
+      { clientId: 'c', clientSecret: 's', clockToleranceSeconds: Number.NaN },
+      /clockToleranceSeconds/,
+    ],
+    [{ clientId: 'c', clientSecret: 's', storeHash: [] }, /storeHash/],
+    [{ clientId: 'c', clientSecret: 's', storeHash: '' }, /storeHash/],
+  ])('throws a TypeError at creation for %o', (bad, message) => {
+    expect(() => createVerifier(bad as unknown as VerifierOptions)).toThrow(TypeError);
+    expect(() => createVerifier(bad as unknown as VerifierOptions)).toThrow(message);
+  });
+
+  it('never puts the secret in a configuration error', () => {
+    try {
+      createVerifier({ clientId: '', clientSecret: 'super-secret-value' });
+    } catch (error) {
+      expect(String(error)).not.toContain('super-secret-value');
+    }
+  });
+
+  it('keeps its own copy of a byte secret', async () => {
+    const bytes = new TextEncoder().encode(CLIENT_SECRET);
+    const verify = createVerifier({ ...options, clientSecret: bytes });
+    bytes.fill(0);
+    expect((await verify(await sign())).customer.id).toBe(4927);
+  });
+});
