@@ -1,0 +1,167 @@
+// Reading a Stencil theme and this package's own files, with ThemeErrors that name the file.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
+import { ThemeError } from './errors.js';
+import { JsonTextError, type JsonValue, parseJsonText, type ValueNode } from './json-text.js';
+
+/** A theme-relative path with forward slashes, as printed and as planned. */
+export type ThemePath = string;
+
+export function toThemePath(themeDir: string, absolute: string): ThemePath {
+  return relative(themeDir, absolute).split(sep).join('/');
+}
+
+/** Resolves and checks the theme folder: it exists and holds `config.json` and `templates/`. */
+export function resolveTheme(themeDir: string): string {
+  const dir = resolve(themeDir);
+  if (!existsSync(dir)) throw new ThemeError('theme_not_found', `no such directory: ${dir}`, dir);
+  if (!statSync(dir).isDirectory()) {
+    throw new ThemeError('theme_not_found', `not a directory: ${dir}`, dir);
+  }
+  const config = join(dir, 'config.json');
+  if (!existsSync(config)) {
+    throw new ThemeError('not_a_theme', `not a Stencil theme: ${config} does not exist`, config);
+  }
+  const templates = join(dir, 'templates');
+  if (!existsSync(templates) || !statSync(templates).isDirectory()) {
+    throw new ThemeError(
+      'not_a_theme',
+      `not a Stencil theme: ${templates} is not a folder`,
+      templates,
+    );
+  }
+  return dir;
+}
+
+export function readOptional(path: string): Buffer | null {
+  return existsSync(path) ? readFileSync(path) : null;
+}
+
+/** A JSON file's text, its parsed value and its offset tree. */
+export interface JsonDocument {
+  path: ThemePath;
+  text: string;
+  value: JsonValue;
+  tree: ValueNode;
+}
+
+export function parseJsonFile(themeDir: string, path: ThemePath, bytes: Buffer): JsonDocument {
+  const file = join(themeDir, path);
+  let text = bytes.toString('utf8');
+  // A UTF-8 byte order mark is kept as it is: the edits work on the text after it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ThemeError(
+      'json_invalid',
+      `cannot parse ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      file,
+      { cause: error },
+    );
+  }
+  let tree: ValueNode;
+  try {
+    tree = parseJsonText(text);
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    throw new ThemeError('json_invalid', `cannot parse ${file}: ${error.message}`, file, {
+      cause: error,
+    });
+  }
+  return { path, text, value, tree };
+}
+
+/** Encodes edited JSON text back, restoring a byte order mark the file had. */
+export function encodeJson(original: Buffer, text: string): Buffer {
+  const bom = original[0] === 0xef && original[1] === 0xbb && original[2] === 0xbf;
+  return Buffer.from(bom ? `\ufeff${text}` : text, 'utf8');
+}
+
+/** The files this package installs, read from the package itself. */
+export interface PackageFiles {
+  /** Theme path → bytes: the partials and the drop-in file (and its source map when built). */
+  files: Map<ThemePath, Buffer>;
+  partials: ThemePath[];
+  dropIn: ThemePath;
+}
+
+export function readPackageFiles(root: string = packageRoot()): PackageFiles {
+  const files = new Map<ThemePath, Buffer>();
+  const partialDir = join(root, PARTIAL_DIR);
+  const partials: ThemePath[] = [];
+  if (!existsSync(partialDir)) {
+    throw new ThemeError(
+      'package_incomplete',
+      `the package's partials are missing: ${partialDir}`,
+      partialDir,
+    );
+  }
+  for (const name of readdirSync(partialDir).sort()) {
+    if (!name.endsWith('.html')) continue;
+    const path = `${PARTIAL_DIR}/${name}`;
+    partials.push(path);
+    files.set(path, readFileSync(join(partialDir, name)));
+  }
+  const dropIn = join(root, DROP_IN_FILE);
+  if (!existsSync(dropIn)) {
+    throw new ThemeError(
+      'package_incomplete',
+      `the drop-in file is missing: ${dropIn} (run \`npm run build\` in the package)`,
+      dropIn,
+    );
+  }
+  files.set(DROP_IN_FILE, readFileSync(dropIn));
+  const map = `${DROP_IN_FILE}.map`;
+  if (existsSync(join(root, map))) files.set(map, readFileSync(join(root, map)));
+  return { files, partials, dropIn: DROP_IN_FILE };
+}
+
+/**
+ * Resolves a `--layout` argument to a theme path: tried relative to `templates/layout/`, then `templates/`,
+ * then the theme folder (and as given, when absolute); `.html` may be left out.
+ */
+export function resolveLayout(themeDir: string, layout: string): ThemePath {
+  const names = layout.endsWith('.html') ? [layout] : [layout, `${layout}.html`];
+  const bases = isAbsolute(layout)
+    ? ['']
+    : [join(themeDir, 'templates', 'layout'), join(themeDir, 'templates'), themeDir];
+  for (const base of bases) {
+    for (const name of names) {
+      const candidate = base ? join(base, name) : name;
+      if (existsSync(candidate) && statSync(candidate).isFile()) {
+        const path = toThemePath(themeDir, candidate);
+        if (path.startsWith('..') || isAbsolute(path)) {
+          throw new ThemeError(
+            'layout_not_found',
+            `layout ${candidate} is outside the theme ${themeDir}`,
+            candidate,
+          );
+        }
+        return path;
+      }
+    }
+  }
+  throw new ThemeError(
+    'layout_not_found',
+    `no such layout: ${layout} (looked in ${join(themeDir, 'templates', 'layout')}, ${join(themeDir, 'templates')} and ${themeDir})`,
+    layout,
+  );
+}
+
+/** Every `.html` template of the theme, as theme paths. */
+export function listTemplates(themeDir: string): ThemePath[] {
+  const out: ThemePath[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && entry.name.endsWith('.html'))
+        out.push(toThemePath(themeDir, path));
+    }
+  };
+  walk(join(themeDir, 'templates'));
+  return out.sort();
+}
