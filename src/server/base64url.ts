@@ -31,7 +31,7 @@ export function normalizeBase64url(segment: string): string | null {
 }
 
 /** Decodes bare base64url characters (as returned by `normalizeBase64url`) to bytes. */
-export function decodeNormalized(s: string): Uint8Array {
+export function decodeNormalized(s: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
   let o = 0;
   let i = 0;
@@ -59,7 +59,7 @@ export function decodeNormalized(s: string): Uint8Array {
 }
 
 /** Decodes a JWS segment, or returns null when it is not valid base64url. */
-export function decodeBase64url(segment: string): Uint8Array | null {
+export function decodeBase64url(segment: string): Uint8Array<ArrayBuffer> | null {
   const s = normalizeBase64url(segment);
   return s === null ? null : decodeNormalized(s);
 }

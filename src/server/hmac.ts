@@ -18,7 +18,7 @@ export type HmacImplementation = 'node-crypto' | 'web-crypto';
 /** Checks an HS256 signature over a signing input made of ASCII characters. */
 export interface HmacSha256Verifier {
   readonly implementation: HmacImplementation;
-  verify(signingInput: string, signature: Uint8Array): boolean | Promise<boolean>;
+  verify(signingInput: string, signature: Uint8Array<ArrayBuffer>): boolean | Promise<boolean>;
 }
 
 const SIGNATURE_BYTES = 32;

@@ -1,8 +1,21 @@
 // stencil-current-customer/server: verify a BigCommerce Current Customer token, and answer the browser module's
 // POST with a Fetch API handler that runs on Node (through toNodeListener), Cloudflare Workers, Deno and Bun.
 export type { CurrentCustomer, CurrentCustomerClaims } from './claims.js';
+export type { AllowedOrigins } from './cors.js';
 export { CurrentCustomerTokenError, type CurrentCustomerTokenErrorCode } from './errors.js';
+export {
+  type CurrentCustomerHandler,
+  type CurrentCustomerHandlerOptions,
+  createCurrentCustomerHandler,
+  MAX_BODY_BYTES,
+} from './handler.js';
 export type { HmacImplementation } from './hmac.js';
+export {
+  type NodeListener,
+  type NodeRequestLike,
+  type NodeResponseLike,
+  toNodeListener,
+} from './node.js';
 export {
   type CurrentCustomerVerifier,
   createVerifier,

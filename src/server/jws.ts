@@ -37,7 +37,7 @@ export function splitCompact(token: unknown): CompactJws {
 }
 
 /** Decodes a base64url segment, or throws token_malformed. */
-export function decodeSegment(segment: string, what: string): Uint8Array {
+export function decodeSegment(segment: string, what: string): Uint8Array<ArrayBuffer> {
   const bytes = decodeBase64url(segment);
   if (bytes === null) throw malformed(`the ${what} is not base64url`);
   return bytes;

@@ -1,0 +1,71 @@
+// CORS for the Current Customer endpoint: only listed storefront origins, never `*`, credentials only when asked.
+
+/** Storefront origins allowed to call the endpoint: a list, or a function deciding per origin. */
+export type AllowedOrigins =
+  | readonly string[]
+  | ((origin: string, request: Request) => boolean | Promise<boolean>);
+
+export type OriginCheck = (origin: string, request: Request) => boolean | Promise<boolean>;
+
+/** The methods and headers the browser module uses. */
+export const ALLOWED_METHODS = 'POST, OPTIONS';
+export const ALLOWED_HEADERS = 'content-type, authorization';
+/** How long a browser may cache a preflight answer, in seconds. */
+export const PREFLIGHT_MAX_AGE = '600';
+
+function normalizeOrigin(entry: unknown): string {
+  const invalid = () =>
+    new TypeError(
+      `stencil-current-customer/server: "allowedOrigins" entries must be origins like "https://store.example.com" (got ${JSON.stringify(entry)})`,
+    );
+  if (typeof entry !== 'string' || entry.trim() === '' || entry.includes('*')) throw invalid();
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    throw invalid();
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw invalid();
+  }
+  return url.origin;
+}
+
+/** Validates the option once, at creation, and returns the per-request check. */
+export function createOriginCheck(allowed: AllowedOrigins): OriginCheck {
+  if (typeof allowed === 'function') return allowed;
+  if (!Array.isArray(allowed)) {
+    throw new TypeError(
+      'stencil-current-customer/server: "allowedOrigins" is required: a list of storefront origins or a function',
+    );
+  }
+  const origins = new Set(allowed.map(normalizeOrigin));
+  return (origin) => origins.has(origin);
+}
+
+/** The headers that let an allowed origin read a response. */
+export function corsHeaders(origin: string, allowCredentials: boolean): Record<string, string> {
+  const headers: Record<string, string> = { 'access-control-allow-origin': origin };
+  if (allowCredentials) headers['access-control-allow-credentials'] = 'true';
+  return headers;
+}
+
+/** The headers of a preflight answer for an allowed origin. */
+export function preflightHeaders(
+  origin: string,
+  allowCredentials: boolean,
+): Record<string, string> {
+  return {
+    ...corsHeaders(origin, allowCredentials),
+    'access-control-allow-methods': ALLOWED_METHODS,
+    'access-control-allow-headers': ALLOWED_HEADERS,
+    'access-control-max-age': PREFLIGHT_MAX_AGE,
+  };
+}

@@ -1,0 +1,445 @@
+import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type CurrentCustomerHandlerOptions,
+  createCurrentCustomerHandler,
+  MAX_BODY_BYTES,
+  type NodeRequestLike,
+  toNodeListener,
+} from '../../src/server/index.js';
+import { CLIENT_ID, CLIENT_SECRET, claims, NOW, nowMs, sign } from './helpers.js';
+
+const STOREFRONT = 'https://store.example.com';
+const EVIL = 'https://evil.example.net';
+
+const baseOptions: CurrentCustomerHandlerOptions = {
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  now: nowMs,
+  allowedOrigins: [STOREFRONT, 'http://localhost:3000/'],
+  onCustomer: (customer) => ({ id: customer.customer.id, store: customer.storeHash }),
+};
+
+interface Running {
+  url: string;
+  server: Server;
+}
+
+function listen(listener: RequestListener): Promise<Running> {
+  return new Promise((resolve) => {
+    const server = createServer(listener);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}/api/current-customer`, server });
+    });
+  });
+}
+
+const running: Running[] = [];
+async function serve(overrides: Partial<CurrentCustomerHandlerOptions> = {}): Promise<string> {
+  const handler = createCurrentCustomerHandler({ ...baseOptions, ...overrides });
+  const server = await listen(toNodeListener(handler));
+  running.push(server);
+  return server.url;
+}
+
+afterAll(async () => {
+  await Promise.all(
+    running.map(({ server }) => new Promise((resolve) => server.close(() => resolve(null)))),
+  );
+  for (const { server } of running) server.closeAllConnections();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+let url: string;
+let token: string;
+beforeAll(async () => {
+  url = await serve();
+  token = await sign();
+});
+
+const post = (
+  body: string | null,
+  headers: Record<string, string> = {},
+  target = url,
+): Promise<Response> =>
+  fetch(target, {
+    method: 'POST',
+    headers: { origin: STOREFRONT, 'content-type': 'application/json', ...headers },
+    body,
+  });
+
+describe('the handler through toNodeListener on a real http server', () => {
+  it('answers a valid token from an allowed origin with 200, the customer and CORS headers', async () => {
+    const response = await post(JSON.stringify({ token }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 4927, store: 'abc123' });
+    expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+    expect(response.headers.get('vary')).toBe('Origin');
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('accepts the token as Authorization: Bearer, with no body', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { origin: STOREFRONT, authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { id: number }).id).toBe(4927);
+  });
+
+  it('answers the default { customer } when there is no onCustomer', async () => {
+    const target = await serve({ onCustomer: undefined });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(await response.json()).toEqual({
+      customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6' },
+    });
+  });
+
+  it('answers a preflight from an allowed origin with the methods and headers the module uses', async () => {
+    const response = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(response.headers.get('access-control-allow-methods')).toBe('POST, OPTIONS');
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'content-type, authorization',
+    );
+    expect(response.headers.get('vary')).toBe('Origin');
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('sends Access-Control-Allow-Credentials only when configured', async () => {
+    const target = await serve({ allowCredentials: true });
+    const preflight = await fetch(target, {
+      method: 'OPTIONS',
+      headers: { origin: STOREFRONT, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+  });
+
+  it('refuses a preflight and a POST from another origin with 403, without verifying anything', async () => {
+    const now = vi.fn(nowMs);
+    const target = await serve({ now });
+    const preflight = await fetch(target, {
+      method: 'OPTIONS',
+      headers: { origin: EVIL, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const response = await post(JSON.stringify({ token }), { origin: EVIL }, target);
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'origin_not_allowed' });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('vary')).toBe('Origin');
+    // A bad token from a bad origin is still a 403: the origin is checked first.
+    expect((await post('{"token":"x.y.z"}', { origin: EVIL }, target)).status).toBe(403);
+    expect(now).not.toHaveBeenCalled();
+    // "null" (sandboxed frames, file:) is an origin like any other: not listed, refused.
+    expect((await post(JSON.stringify({ token }), { origin: 'null' }, target)).status).toBe(403);
+  });
+
+  it('decides per origin with a function', async () => {
+    const target = await serve({
+      allowedOrigins: (origin) => origin.endsWith('.mybigcommerce.com'),
+    });
+    const ok = await post(
+      JSON.stringify({ token }),
+      { origin: 'https://a.mybigcommerce.com' },
+      target,
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://a.mybigcommerce.com');
+    expect((await post(JSON.stringify({ token }), {}, target)).status).toBe(403);
+  });
+
+  it('serves a request without an Origin header (server to server), with no CORS headers', async () => {
+    const response = await new Promise<{ status: number; headers: Record<string, unknown> }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          url,
+          { method: 'POST', headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ token }));
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses other methods with 405 and Allow', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const response = await fetch(url, { method, headers: { origin: STOREFRONT } });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST, OPTIONS');
+      if (method !== 'GET') expect(await response.json()).toEqual({ error: 'method_not_allowed' });
+    }
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+      const response = await post(JSON.stringify({ token }), { 'content-type': type });
+      expect(response.status).toBe(415);
+      expect(await response.json()).toEqual({ error: 'unsupported_media_type' });
+    }
+    const withCharset = await post(JSON.stringify({ token }), {
+      'content-type': 'Application/JSON; charset=utf-8',
+    });
+    expect(withCharset.status).toBe(200);
+  });
+
+  it('refuses unparseable JSON and a missing token with 400', async () => {
+    const cases: [string, string][] = [
+      ['{"token":', 'invalid_json'],
+      ['', 'invalid_json'],
+      ['{}', 'token_missing'],
+      ['{"token":""}', 'token_missing'],
+      ['{"token":42}', 'token_missing'],
+      ['["x"]', 'token_missing'],
+      ['null', 'token_missing'],
+    ];
+    for (const [body, code] of cases) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toEqual({ error: code });
+      expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+    }
+    const bearer = await fetch(url, {
+      method: 'POST',
+      headers: { origin: STOREFRONT, authorization: 'Bearer' },
+    });
+    expect(bearer.status).toBe(400);
+  });
+
+  it('refuses a token that fails verification with 401 and its code', async () => {
+    const cases: [string, string][] = [
+      [await sign(claims(), 'wrong-secret'), 'signature_invalid'],
+      [await sign(claims({ iat: NOW - 2000, exp: NOW - 1100 })), 'token_expired'],
+      [await sign(claims({ aud: 'other' })), 'claim_invalid'],
+      [await sign(claims(), CLIENT_SECRET, { alg: 'HS512' }), 'algorithm_not_allowed'],
+      ['not-a-token', 'token_malformed'],
+    ];
+    for (const [bad, code] of cases) {
+      const response = await post(JSON.stringify({ token: bad }));
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: code });
+      expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+    }
+  });
+
+  it('refuses a body over 8 KiB with 413 when content-length says so', async () => {
+    const big = JSON.stringify({ token, padding: 'x'.repeat(MAX_BODY_BYTES) });
+    const response = await post(big);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: 'payload_too_large' });
+    // Just under the limit is read.
+    const fits = JSON.stringify({ token, p: '' });
+    const padded = fits.replace('"p":""', `"p":"${'x'.repeat(MAX_BODY_BYTES - fits.length)}"`);
+    expect(padded.length).toBe(MAX_BODY_BYTES);
+    expect((await post(padded)).status).toBe(200);
+  });
+
+  it('refuses a chunked body over 8 KiB with 413 and closes the connection without reading it all', async () => {
+    const result = await new Promise<{ status: number; body: string; connection: unknown }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          url,
+          {
+            method: 'POST',
+            headers: { origin: STOREFRONT, 'content-type': 'application/json' },
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }),
+            );
+          },
+        );
+        req.on('error', () => {
+          // The server may close while we are still sending: expected.
+        });
+        req.setTimeout(10_000, () => reject(new Error('no answer')));
+        const chunk = 'x'.repeat(1024);
+        req.write('{"token":"');
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < 4 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!req.write(chunk)) {
+              req.once('drain', pump);
+              return;
+            }
+          }
+          req.end('"}');
+        };
+        pump();
+      },
+    );
+    expect(result.status).toBe(413);
+    expect(JSON.parse(result.body)).toEqual({ error: 'payload_too_large' });
+    expect(result.connection).toBe('close');
+  });
+
+  it('answers 500 with a generic body when onCustomer throws, and logs without the token', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const target = await serve({
+      onCustomer: () => {
+        throw new Error(`database down while handling ${token}`);
+      },
+    });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'internal_error' });
+    expect(errors).toHaveBeenCalledTimes(1);
+    const logged = errors.mock.calls.flat().map(String).join(' ');
+    expect(logged).toContain('database down');
+    expect(logged).not.toContain(token);
+    expect(logged).not.toContain(CLIENT_SECRET);
+  });
+
+  it('hands an onCustomer error to onError instead, when given', async () => {
+    const onError = vi.fn();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const target = await serve({
+      onCustomer: async () => {
+        throw new Error('boom');
+      },
+      onError,
+    });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.status).toBe(500);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'boom' }));
+    expect(errors).not.toHaveBeenCalled();
+  });
+
+  it('passes a Response from onCustomer through, with the CORS headers added', async () => {
+    const target = await serve({
+      onCustomer: (customer) =>
+        new Response(`customer ${customer.customer.id}`, {
+          status: 201,
+          headers: { 'content-type': 'text/plain', 'x-app': 'yes', vary: 'Accept' },
+        }),
+    });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe('customer 4927');
+    expect(response.headers.get('x-app')).toBe('yes');
+    expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+    expect(response.headers.get('vary')).toBe('Accept, Origin');
+  });
+
+  it('answers 204 when onCustomer returns nothing', async () => {
+    const target = await serve({ onCustomer: () => undefined });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.status).toBe(204);
+  });
+
+  it('uses a body an Express parser already read (req.body)', async () => {
+    const listener = toNodeListener(createCurrentCustomerHandler(baseOptions));
+    const { url: target, server } = await listen((req, res) => {
+      // What express.json() does: read the stream, then set req.body.
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        (req as NodeRequestLike).body = JSON.parse(text);
+        listener(req, res);
+      });
+    });
+    running.push({ url: target, server });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { id: number }).id).toBe(4927);
+  });
+});
+
+describe('the handler as a plain Fetch API function', () => {
+  const handler = createCurrentCustomerHandler(baseOptions);
+
+  it('stops reading a stream past 8 KiB even without content-length', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1000;
+        controller.enqueue(new Uint8Array(1000).fill(32));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request('https://app.example.com/api', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: STOREFRONT },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const response = await handler(request);
+    expect(response.status).toBe(413);
+    expect(pulled).toBeLessThanOrEqual(MAX_BODY_BYTES + 3000);
+    expect(cancelled).toBe(true);
+  });
+
+  it('refuses configuration errors at creation', () => {
+    const bad = [
+      { allowedOrigins: undefined },
+      { allowedOrigins: ['*'] },
+      { allowedOrigins: ['store.example.com'] },
+      { allowedOrigins: ['https://store.example.com/path'] },
+      { clientSecret: '' },
+      { onCustomer: 'yes' },
+    ];
+    for (const overrides of bad) {
+      expect(() =>
+        createCurrentCustomerHandler({
+          ...baseOptions,
+          ...overrides,
+        } as CurrentCustomerHandlerOptions),
+      ).toThrow(TypeError);
+    }
+  });
+
+  it('answers 500 (not a crash) when the origin function throws, logging it', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const throwing = createCurrentCustomerHandler({
+      ...baseOptions,
+      allowedOrigins: () => {
+        throw new Error('lookup failed');
+      },
+    });
+    const response = await throwing(
+      new Request('https://app.example.com/', {
+        method: 'OPTIONS',
+        headers: { origin: STOREFRONT },
+      }),
+    );
+    expect(response.status).toBe(403);
+    expect(errors).toHaveBeenCalledTimes(1);
+  });
+});
