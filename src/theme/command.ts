@@ -1,8 +1,174 @@
-// Placeholder until the installer lands.
-const notYet = async (): Promise<number> => {
-  console.error('not implemented yet');
-  return 1;
-};
-export const install = notYet;
-export const uninstall = notYet;
-export const doctor = notYet;
+// `stencil-current-customer install | uninstall | doctor <theme-dir>`: argument parsing and printing only; the
+// work is in installer.ts and doctor.ts.
+import { parseArgs } from 'node:util';
+import { diagnose } from './doctor.js';
+import { ThemeError } from './errors.js';
+import { applyChanges, type Plan, planInstall, planUninstall } from './installer.js';
+
+const NAME = 'stencil-current-customer';
+
+const INSTALL_USAGE = `usage: ${NAME} install <theme-dir> [options]
+
+Copies the current-customer partials and drop-in file into a Stencil theme, merges its settings into
+config.json, schema.json and schemaTranslations.json, and includes the partial before </body> of
+templates/layout/base.html. Running it again changes nothing.
+
+options:
+  --client-id <id>    the app's client id, written as the default of current_customer_app_client_id
+  --endpoint <url>    the app backend's URL, written as the default of current_customer_endpoint
+  --layout <file>     another layout to patch (repeatable), e.g. --layout empty.html
+  --dry-run           print what would change and write nothing
+  -h, --help          show this help`;
+
+const UNINSTALL_USAGE = `usage: ${NAME} uninstall <theme-dir> [options]
+
+Removes exactly what install added: the partials, the drop-in file, the settings, the theme-editor group,
+the translations and the include in every template.
+
+options:
+  --dry-run           print what would change and write nothing
+  -h, --help          show this help`;
+
+const DOCTOR_USAGE = `usage: ${NAME} doctor <theme-dir> [options]
+
+Reports what is missing or wrong in a theme's integration; exits 1 when something is.
+
+options:
+  --layout <file>     another layout that should include the partial (repeatable)
+  -h, --help          show this help`;
+
+/** Exit codes: 0 done, 1 the theme is wrong or something failed, 2 the command line is wrong. */
+const USAGE_ERROR = 2;
+
+class UsageError extends Error {}
+
+function parse(
+  args: string[],
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>,
+  usage: string,
+): { themeDir: string | null; values: Record<string, string | boolean | string[] | undefined> } {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (values.help) return { themeDir: null, values };
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(
+      `${parsed.positionals.length === 0 ? 'missing <theme-dir>' : `unexpected arguments: ${parsed.positionals.slice(1).join(' ')}`}\n\n${usage}`,
+    );
+  }
+  return { themeDir: parsed.positionals[0] ?? null, values };
+}
+
+function describe(plan: Plan, dryRun: boolean, verb: string): void {
+  if (plan.changes.length === 0) {
+    console.log(`${NAME}: ${plan.themeDir}: nothing to change (already ${verb})`);
+    return;
+  }
+  console.log(
+    dryRun
+      ? `${NAME}: dry run, nothing written; ${verb === 'installed' ? 'install' : 'uninstall'} would change ${plan.themeDir}:`
+      : `${NAME}: ${verb} in ${plan.themeDir}:`,
+  );
+  for (const change of plan.changes) {
+    console.log(`  ${change.action} ${change.path}`);
+    for (const detail of change.details) console.log(`      ${detail}`);
+  }
+}
+
+async function run(body: () => number): Promise<number> {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${NAME}: ${error.message}`);
+      return USAGE_ERROR;
+    }
+    if (error instanceof ThemeError) {
+      console.error(`${NAME}: ${error.message}`);
+      return error.code === 'invalid_option' ? USAGE_ERROR : 1;
+    }
+    throw error;
+  }
+}
+
+const strings = (value: string | boolean | string[] | undefined): string[] =>
+  Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+
+export async function install(args: string[]): Promise<number> {
+  return run(() => {
+    const { themeDir, values } = parse(
+      args,
+      {
+        'client-id': { type: 'string' },
+        endpoint: { type: 'string' },
+        layout: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean' },
+      },
+      INSTALL_USAGE,
+    );
+    if (themeDir === null) {
+      console.log(INSTALL_USAGE);
+      return 0;
+    }
+    const clientId = typeof values['client-id'] === 'string' ? values['client-id'] : undefined;
+    const endpoint = typeof values.endpoint === 'string' ? values.endpoint : undefined;
+    const plan = planInstall(themeDir, { clientId, endpoint, layouts: strings(values.layout) });
+    const dryRun = values['dry-run'] === true;
+    if (!dryRun) applyChanges(plan);
+    describe(plan, dryRun, 'installed');
+    if (!dryRun && plan.changes.length > 0) {
+      console.log(
+        `next: switch on "Current Customer" in the theme editor (or set current_customer_enabled), then run \`${NAME} doctor ${themeDir}\``,
+      );
+    }
+    return 0;
+  });
+}
+
+export async function uninstall(args: string[]): Promise<number> {
+  return run(() => {
+    const { themeDir, values } = parse(args, { 'dry-run': { type: 'boolean' } }, UNINSTALL_USAGE);
+    if (themeDir === null) {
+      console.log(UNINSTALL_USAGE);
+      return 0;
+    }
+    const plan = planUninstall(themeDir);
+    const dryRun = values['dry-run'] === true;
+    if (!dryRun) applyChanges(plan);
+    describe(plan, dryRun, 'uninstalled');
+    return 0;
+  });
+}
+
+export async function doctor(args: string[]): Promise<number> {
+  return run(() => {
+    const { themeDir, values } = parse(
+      args,
+      { layout: { type: 'string', multiple: true } },
+      DOCTOR_USAGE,
+    );
+    if (themeDir === null) {
+      console.log(DOCTOR_USAGE);
+      return 0;
+    }
+    const report = diagnose(themeDir, { layouts: strings(values.layout) });
+    for (const problem of report.problems)
+      console.log(`problem: ${problem.message} [${problem.code}]`);
+    for (const note of report.notes) console.log(`note: ${note}`);
+    if (report.problems.length > 0) {
+      console.log(`${NAME}: ${report.problems.length} problem(s) in ${report.themeDir}`);
+      return 1;
+    }
+    console.log(`${NAME}: ${report.themeDir}: the current-customer integration is complete`);
+    return 0;
+  });
+}

@@ -1,5 +1,6 @@
 /** Why the installer refused a theme. Stable: scripts may match on them. */
 export type ThemeErrorCode =
+  | 'invalid_option'
   | 'theme_not_found'
   | 'not_a_theme'
   | 'json_invalid'

@@ -337,11 +337,27 @@ function planCopies(themeDir: string, pkg: PackageFiles): FileChange[] {
   return out;
 }
 
-function validateOptions(options: SettingsDefaults): void {
-  if (options.clientId !== undefined && !/^[\x21-\x7e]+$/.test(options.clientId)) {
+/** Checks `--client-id` and `--endpoint` the way the browser module will. */
+export function validateOptions(options: SettingsDefaults): void {
+  const { clientId, endpoint } = options;
+  if (clientId !== undefined && !/^[\x21-\x7e]+$/.test(clientId)) {
     throw new ThemeError(
-      'json_unexpected',
-      `--client-id must be a non-empty id without spaces: ${JSON.stringify(options.clientId)}`,
+      'invalid_option',
+      `the client id must be a non-empty id without spaces: ${JSON.stringify(clientId)}`,
+    );
+  }
+  if (endpoint === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ThemeError('invalid_option', `the endpoint must be an absolute URL: ${endpoint}`);
+  }
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    throw new ThemeError(
+      'invalid_option',
+      `the endpoint must use https: (http: only for localhost or 127.0.0.1): ${endpoint}`,
     );
   }
 }

@@ -23,26 +23,23 @@ export function hasBodyEnd(template: string): boolean {
 }
 
 /**
- * Adds the include just before the last `</body>`: on its own line, indented like the line before it, when
+ * Adds the include just before the last `</body>`: on a line of its own, at the start of the line, when
  * `</body>` starts its line; right before `</body>` otherwise. Returns null when there is no `</body>`.
+ *
+ * Not indented on purpose: Handlebars drops a standalone line that holds only a partial, but with Stencil's
+ * `preventIndent` the line's indentation would still be printed, so an indented include would change a
+ * guest's page by a few spaces. At the start of the line, a page for a guest is byte-identical to the page
+ * without the integration.
  */
 export function addInclude(template: string): string | null {
   const end = bodyEnd(template);
   if (end === -1) return null;
   const lineStart = template.lastIndexOf('\n', end - 1) + 1;
-  const before = template.slice(lineStart, end);
-  if (!/^[ \t]*$/.test(before)) return template.slice(0, end) + INCLUDE + template.slice(end);
-  const newline = template.includes('\r\n') ? '\r\n' : '\n';
-  let indent = `${before}    `;
-  const previousLines = template.slice(0, lineStart).split(/\r?\n/);
-  for (let i = previousLines.length - 1; i >= 0; i--) {
-    const line = previousLines[i] ?? '';
-    if (line.trim() === '') continue;
-    const lineIndent = /^[ \t]*/.exec(line)?.[0] ?? '';
-    if (lineIndent.length > before.length) indent = lineIndent;
-    break;
+  if (!/^[ \t]*$/.test(template.slice(lineStart, end))) {
+    return template.slice(0, end) + INCLUDE + template.slice(end);
   }
-  return template.slice(0, lineStart) + indent + INCLUDE + newline + template.slice(lineStart);
+  const newline = template.includes('\r\n') ? '\r\n' : '\n';
+  return template.slice(0, lineStart) + INCLUDE + newline + template.slice(lineStart);
 }
 
 /** Removes what addInclude added (the include on its own line, or inline); other text is untouched. */

@@ -91,8 +91,6 @@ export interface RenderOptions {
   translator?: Translator;
 }
 
-const quietLogger = { info() {}, warn() {}, log() {}, error: console.error.bind(console) };
-
 /** Renders one page with a fresh renderer. */
 export async function renderPage(options: RenderOptions): Promise<string> {
   const themeSettings =
@@ -108,7 +106,6 @@ export async function renderPage(options: RenderOptions): Promise<string> {
     'error',
     options.nonce === undefined ? {} : { security: { nonce: options.nonce } },
   );
-  void quietLogger;
   const processed = renderer.getPreProcessor()(options.templates);
   renderer.addTemplates(processed);
   if (options.translator) renderer.setTranslator(options.translator);

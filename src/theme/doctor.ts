@@ -1,0 +1,172 @@
+// `doctor`: what is missing or wrong in a theme's integration.
+import { join } from 'node:path';
+import { DROP_IN_FILE } from '../paths.js';
+import { BASE_LAYOUT } from './installer.js';
+import { type JsonValue, member } from './json-text.js';
+import { includesPartial } from './layout.js';
+import { isOwnSchemaGroup, SETTING_KEYS, TRANSLATIONS } from './settings.js';
+import {
+  parseJsonFile,
+  readOptional,
+  readPackageFiles,
+  resolveLayout,
+  resolveTheme,
+  type ThemePath,
+} from './theme-files.js';
+
+export type FindingCode =
+  | 'partial_missing'
+  | 'partial_outdated'
+  | 'partial_not_included'
+  | 'layout_missing'
+  | 'script_nonce_missing'
+  | 'drop_in_missing'
+  | 'drop_in_stale'
+  | 'setting_missing'
+  | 'schema_group_missing'
+  | 'translation_missing';
+
+export interface Finding {
+  code: FindingCode;
+  /** The theme file it is about, relative to the theme. */
+  file: ThemePath;
+  message: string;
+}
+
+export interface DoctorReport {
+  themeDir: string;
+  /** Things that are missing or wrong: doctor exits non-zero when there is any. */
+  problems: Finding[];
+  /** Worth knowing, not wrong (the integration is switched off, no client id yet). */
+  notes: string[];
+}
+
+export interface DoctorOptions {
+  /** Layouts that should include the partial besides `templates/layout/base.html`. */
+  layouts?: readonly string[];
+  packageRoot?: string;
+}
+
+/** Every `<script …>` start tag with a `src` that is not missing a `nonce="{{nonce}}"`. */
+export function scriptTagsWithoutNonce(template: string): string[] {
+  const tags = template.match(/<script\b[^>]*>/gi) ?? [];
+  return tags.filter((tag) => /\ssrc=/i.test(tag) && !/\snonce="\{\{\s*nonce\s*\}\}"/.test(tag));
+}
+
+/** Inspects a theme without changing it. Throws a ThemeError when it is not a readable Stencil theme. */
+export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorReport {
+  const dir = resolveTheme(themeDir);
+  const pkg = readPackageFiles(options.packageRoot);
+  const problems: Finding[] = [];
+  const notes: string[] = [];
+  const add = (code: FindingCode, file: ThemePath, message: string): void => {
+    problems.push({ code, file, message });
+  };
+
+  for (const path of pkg.partials) {
+    const installed = readOptional(join(dir, path));
+    if (installed === null) {
+      add('partial_missing', path, `${path} is missing: run install`);
+      continue;
+    }
+    if (!installed.equals(pkg.files.get(path) ?? Buffer.alloc(0))) {
+      add(
+        'partial_outdated',
+        path,
+        `${path} differs from this package's version: run install to replace it`,
+      );
+    }
+    for (const tag of scriptTagsWithoutNonce(installed.toString('utf8'))) {
+      add(
+        'script_nonce_missing',
+        path,
+        `${path}: ${tag} has no nonce="{{nonce}}"; a Content Security Policy blocks it`,
+      );
+    }
+  }
+
+  const dropIn = readOptional(join(dir, DROP_IN_FILE));
+  if (dropIn === null)
+    add('drop_in_missing', DROP_IN_FILE, `${DROP_IN_FILE} is missing: run install`);
+  else if (!dropIn.equals(pkg.files.get(DROP_IN_FILE) ?? Buffer.alloc(0))) {
+    add(
+      'drop_in_stale',
+      DROP_IN_FILE,
+      `${DROP_IN_FILE} differs from this package's build: run install to update it`,
+    );
+  }
+
+  const layouts = [BASE_LAYOUT, ...(options.layouts ?? []).map((l) => resolveLayout(dir, l))];
+  for (const layout of new Set(layouts)) {
+    const bytes = readOptional(join(dir, layout));
+    if (bytes === null) add('layout_missing', layout, `${layout} is missing`);
+    else if (!includesPartial(bytes.toString('utf8'))) {
+      add(
+        'partial_not_included',
+        layout,
+        `${layout} does not include {{> components/current-customer/script}}`,
+      );
+    }
+  }
+
+  const configBytes = readOptional(join(dir, 'config.json'));
+  if (configBytes !== null) {
+    const config = parseJsonFile(dir, 'config.json', configBytes);
+    const root = config.tree;
+    const settings = member(root, 'settings')?.value;
+    const missing = SETTING_KEYS.filter((key) => !member(settings, key));
+    if (missing.length > 0) {
+      add('setting_missing', 'config.json', `config.json settings lack ${missing.join(', ')}`);
+    }
+    const variations = member(root, 'variations')?.value;
+    variations?.elements.forEach((variation, index) => {
+      const own = member(variation, 'settings')?.value;
+      if (own?.kind !== 'object') return;
+      const lacking = SETTING_KEYS.filter((key) => !member(own, key));
+      if (lacking.length > 0) {
+        add(
+          'setting_missing',
+          'config.json',
+          `config.json variations[${index}] settings lack ${lacking.join(', ')}`,
+        );
+      }
+    });
+    const values = (config.value as { settings?: Record<string, JsonValue> }).settings ?? {};
+    if (values.current_customer_enabled === false) {
+      notes.push(
+        'current_customer_enabled is off in config.json: switch it on in the theme editor',
+      );
+    }
+    if (values.current_customer_app_client_id === '') {
+      notes.push(
+        'current_customer_app_client_id is empty in config.json: set it in the theme editor',
+      );
+    }
+    if (values.current_customer_endpoint === '') {
+      notes.push('current_customer_endpoint is empty in config.json: set it in the theme editor');
+    }
+  }
+
+  const schemaBytes = readOptional(join(dir, 'schema.json'));
+  if (schemaBytes !== null) {
+    const schema = parseJsonFile(dir, 'schema.json', schemaBytes);
+    const groups = Array.isArray(schema.value) ? schema.value : [];
+    if (!groups.some(isOwnSchemaGroup)) {
+      add('schema_group_missing', 'schema.json', 'schema.json has no Current Customer group');
+    }
+  }
+
+  const translationsBytes = readOptional(join(dir, 'schemaTranslations.json'));
+  if (translationsBytes !== null) {
+    const tree = parseJsonFile(dir, 'schemaTranslations.json', translationsBytes).tree;
+    const missing = Object.keys(TRANSLATIONS).filter((key) => !member(tree, key));
+    if (missing.length > 0) {
+      add(
+        'translation_missing',
+        'schemaTranslations.json',
+        `schemaTranslations.json lacks ${missing.join(', ')}`,
+      );
+    }
+  }
+  return { themeDir: dir, problems, notes };
+}

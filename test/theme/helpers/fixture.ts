@@ -1,0 +1,65 @@
+// The Cornerstone fixture, copied to a temporary folder before anything touches it, and helpers to compare
+// theme folders byte for byte.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `shared/fixtures/cornerstone-6.21.0/` beside the repository's root (read-only in CI). */
+export const CORNERSTONE = fileURLToPath(
+  new URL('../../../../shared/fixtures/cornerstone-6.21.0/', import.meta.url),
+);
+
+const made: string[] = [];
+
+/** A fresh temporary copy of the Cornerstone fixture (or of `source`). */
+export function copyTheme(source: string = CORNERSTONE): string {
+  const dir = mkdtempSync(join(tmpdir(), 'current-customer-theme-'));
+  cpSync(source, dir, { recursive: true });
+  made.push(dir);
+  return dir;
+}
+
+/** An empty temporary folder. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'current-customer-'));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every folder made by copyTheme and tempDir. */
+export function cleanUp(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file under `dir` (folders too, with a trailing slash), mapped to its bytes. */
+export function snapshot(dir: string): Map<string, Buffer | null> {
+  const out = new Map<string, Buffer | null>();
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      const key = relative(dir, path).split(sep).join('/');
+      if (entry.isDirectory()) {
+        out.set(`${key}/`, null);
+        walk(path);
+      } else out.set(key, readFileSync(path));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The paths whose bytes differ between two snapshots (added, removed or changed). */
+export function differences(
+  a: Map<string, Buffer | null>,
+  b: Map<string, Buffer | null>,
+): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(key);
+    const y = b.get(key);
+    if (!a.has(key) || !b.has(key)) out.push(key);
+    else if (x && y && !x.equals(y)) out.push(key);
+  }
+  return out.sort();
+}
