@@ -416,8 +416,12 @@ export function planUninstall(themeDir: string, options: UninstallOptions = {}):
   ]) {
     if (c) changes.push(c);
   }
-  // `assets/` too: install creates it in a theme that had none (a real theme always has one).
-  return { themeDir: dir, changes, removeIfEmpty: [PARTIAL_DIR, dirname(DROP_IN_FILE), 'assets'] };
+  // The parents too: install creates them in a theme that had none (a real theme always has both).
+  return {
+    themeDir: dir,
+    changes,
+    removeIfEmpty: [PARTIAL_DIR, dirname(PARTIAL_DIR), dirname(DROP_IN_FILE), 'assets'],
+  };
 }
 
 /** File operations applyChanges uses; tests replace them to make a write fail midway. */

@@ -1,0 +1,409 @@
+// install / re-install / dry-run / uninstall on a real copy of Cornerstone, compared byte for byte.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../../src/paths.js';
+import { ThemeError, type ThemeErrorCode } from '../../src/theme/errors.js';
+import {
+  applyChanges,
+  type FileSystemOps,
+  install,
+  planInstall,
+  planUninstall,
+  uninstall,
+} from '../../src/theme/installer.js';
+import {
+  configSettings,
+  SETTING_KEYS,
+  schemaGroup,
+  TRANSLATIONS,
+} from '../../src/theme/settings.js';
+import { cleanUp, copyTheme, differences, snapshot, tempDir } from './helpers/fixture.js';
+
+afterEach(cleanUp);
+
+const read = (dir: string, path: string): string => readFileSync(join(dir, path), 'utf8');
+const readJson = (dir: string, path: string): unknown =>
+  JSON.parse(read(dir, path).replace(/^\ufeff/, ''));
+
+function expectThemeError(fn: () => unknown, code: ThemeErrorCode, file?: string): ThemeError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ThemeError);
+    const e = error as ThemeError;
+    expect(e.code).toBe(code);
+    if (file !== undefined) expect(e.message).toContain(file);
+    return e;
+  }
+  throw new Error(`expected a ThemeError ${code}`);
+}
+
+describe('install into Cornerstone', () => {
+  it('copies the partials and the drop-in file, merges the settings and includes the partial', () => {
+    const dir = copyTheme();
+    const original = snapshot(dir);
+    install(dir, { clientId: 'my-client', endpoint: 'https://app.example.test/identify' });
+
+    for (const name of ['script.html', 'config.html']) {
+      expect(readFileSync(join(dir, PARTIAL_DIR, name))).toEqual(
+        readFileSync(join(packageRoot(), PARTIAL_DIR, name)),
+      );
+    }
+    expect(readFileSync(join(dir, DROP_IN_FILE))).toEqual(
+      readFileSync(join(packageRoot(), DROP_IN_FILE)),
+    );
+    expect(existsSync(join(dir, 'assets/dist'))).toBe(false);
+
+    const config = readJson(dir, 'config.json') as {
+      settings: Record<string, unknown>;
+      variations: { settings: Record<string, unknown> }[];
+    };
+    const expected = configSettings({
+      clientId: 'my-client',
+      endpoint: 'https://app.example.test/identify',
+    });
+    expect(config.settings).toMatchObject(expected);
+    expect(config.variations).toHaveLength(3);
+    for (const variation of config.variations) expect(variation.settings).toMatchObject(expected);
+    // New keys come last; every other key keeps its place.
+    const originalConfig = JSON.parse(
+      original.get('config.json')?.toString() ?? '',
+    ) as typeof config;
+    expect(Object.keys(config.settings)).toEqual([
+      ...Object.keys(originalConfig.settings),
+      ...SETTING_KEYS,
+    ]);
+
+    const schema = readJson(dir, 'schema.json') as unknown[];
+    expect(schema.at(-1)).toEqual(schemaGroup());
+    const translations = readJson(dir, 'schemaTranslations.json') as Record<string, unknown>;
+    for (const [key, value] of Object.entries(TRANSLATIONS))
+      expect(translations[key]).toEqual(value);
+
+    const base = read(dir, 'templates/layout/base.html');
+    expect(base).toContain(
+      '        {{{footer.scripts}}}\n{{> components/current-customer/script}}\n    </body>',
+    );
+    // Every other file is untouched; the changed ones differ only by what was added.
+    expect(differences(original, snapshot(dir))).toEqual([
+      'assets/',
+      'assets/current-customer/',
+      'assets/current-customer/current-customer.min.js',
+      'assets/current-customer/current-customer.min.js.map',
+      'config.json',
+      'schema.json',
+      'schemaTranslations.json',
+      'templates/components/current-customer/',
+      'templates/components/current-customer/config.html',
+      'templates/components/current-customer/script.html',
+      'templates/layout/base.html',
+    ]);
+    const originalBase = original.get('templates/layout/base.html')?.toString() ?? '';
+    expect(base.replace('{{> components/current-customer/script}}\n', '')).toBe(originalBase);
+  });
+
+  it('is idempotent: a second run plans nothing and changes no byte', () => {
+    const dir = copyTheme();
+    install(dir, { clientId: 'a', layouts: ['empty.html'] });
+    const once = snapshot(dir);
+    expect(planInstall(dir, { clientId: 'a', layouts: ['empty.html'] }).changes).toEqual([]);
+    install(dir, {
+      clientId: 'b',
+      endpoint: 'https://other.example.test/',
+      layouts: ['empty.html'],
+    });
+    expect(differences(once, snapshot(dir))).toEqual([]);
+  });
+
+  it('writes nothing on a dry run (planInstall), and the plan describes every file', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    const plan = planInstall(dir, { layouts: ['layout/empty'] });
+    expect(differences(before, snapshot(dir))).toEqual([]);
+    expect(plan.changes.map((c) => [c.action, c.path])).toEqual([
+      ['create', 'templates/components/current-customer/config.html'],
+      ['create', 'templates/components/current-customer/script.html'],
+      ['create', 'assets/current-customer/current-customer.min.js'],
+      ['create', 'assets/current-customer/current-customer.min.js.map'],
+      ['update', 'config.json'],
+      ['update', 'schema.json'],
+      ['update', 'schemaTranslations.json'],
+      ['update', 'templates/layout/base.html'],
+      ['update', 'templates/layout/empty.html'],
+    ]);
+    for (const c of plan.changes) expect(c.details.length).toBeGreaterThan(0);
+  });
+
+  it('uninstall leaves the theme byte-identical to before, layouts and variations included', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    install(dir, { clientId: 'x', endpoint: 'https://x.test/', layouts: ['empty'] });
+    expect(differences(before, snapshot(dir)).length).toBeGreaterThan(0);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+    expect(planUninstall(dir).changes).toEqual([]);
+  });
+
+  it('uninstall removes the settings even when the merchant changed their values', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    install(dir);
+    const config = read(dir, 'config.json')
+      .replace('"current_customer_enabled": false', '"current_customer_enabled": true')
+      .replace('"current_customer_app_client_id": ""', '"current_customer_app_client_id": "abc"');
+    writeFileSync(join(dir, 'config.json'), config);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('replaces an outdated partial and a stale drop-in file, and keeps merchant values on re-install', () => {
+    const dir = copyTheme();
+    install(dir);
+    writeFileSync(join(dir, PARTIAL_DIR, 'script.html'), 'old');
+    writeFileSync(join(dir, DROP_IN_FILE), 'old build');
+    const edited = read(dir, 'config.json').replace(
+      '"current_customer_endpoint": ""',
+      '"current_customer_endpoint": "https://kept.example.test/"',
+    );
+    writeFileSync(join(dir, 'config.json'), edited);
+    const plan = planInstall(dir, { endpoint: 'https://new.example.test/' });
+    expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
+    applyChanges(plan);
+    expect(read(dir, 'config.json')).toBe(edited);
+  });
+
+  it('puts a changed schema group back to this version in place', () => {
+    const dir = copyTheme();
+    install(dir);
+    const installed = read(dir, 'schema.json');
+    writeFileSync(
+      join(dir, 'schema.json'),
+      installed.replace('"i18n.CurrentCustomerDebug"', '"i18n.CurrentCustomerDebugOld"'),
+    );
+    const plan = planInstall(dir);
+    expect(plan.changes.map((c) => c.path)).toEqual(['schema.json']);
+    applyChanges(plan);
+    expect(read(dir, 'schema.json')).toBe(installed);
+  });
+});
+
+/** A minimal theme with the given JSON texts and base layout. */
+function miniTheme(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  mkdirSync(join(dir, 'templates/layout'), { recursive: true });
+  return dir;
+}
+
+const BASE = '<html>\n  <body>\n    {{{body}}}\n  </body>\n</html>\n';
+
+describe('formatting of other themes', () => {
+  it.each([
+    ['4-space indentation', (v: unknown) => `${JSON.stringify(v, null, 4)}\n`],
+    ['tabs', (v: unknown) => `${JSON.stringify(v, null, '\t')}\n`],
+    ['no trailing newline', (v: unknown) => JSON.stringify(v, null, 2)],
+    [
+      'CRLF line endings',
+      (v: unknown) => `${JSON.stringify(v, null, 2).replace(/\n/g, '\r\n')}\r\n`,
+    ],
+    ['one line', (v: unknown) => JSON.stringify(v)],
+    ['a byte order mark', (v: unknown) => `\ufeff${JSON.stringify(v, null, 2)}\n`],
+  ])('keeps %s, installs valid JSON and uninstalls to the same bytes', (_name, format) => {
+    const dir = miniTheme({
+      'config.json': format({
+        name: 'T',
+        settings: {},
+        variations: [{ id: 'a', settings: { x: 1 } }, { id: 'b' }],
+      }),
+      'schema.json': format([{ name: 'G', settings: [] }]),
+      'schemaTranslations.json': format({ 'i18n.X': { default: 'X' } }),
+      'templates/layout/base.html': BASE,
+    });
+    const before = snapshot(dir);
+    install(dir);
+    for (const file of ['config.json', 'schema.json', 'schemaTranslations.json']) {
+      // The installed file is exactly what the file's own formatter would write for the merged data.
+      expect(read(dir, file)).toBe(format(readJson(dir, file)));
+    }
+    const config = readJson(dir, 'config.json') as {
+      settings: object;
+      variations: { settings?: object }[];
+    };
+    expect(Object.keys(config.settings)).toEqual(SETTING_KEYS);
+    expect(Object.keys(config.variations[0]?.settings ?? {})).toEqual(['x', ...SETTING_KEYS]);
+    expect(config.variations[1]?.settings).toBeUndefined();
+    const installed = snapshot(dir);
+    install(dir);
+    expect(differences(installed, snapshot(dir))).toEqual([]);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('adds the settings to variations that have settings only', () => {
+    const dir = miniTheme({
+      'config.json': JSON.stringify(
+        { settings: { a: 1 }, variations: [{ id: 'x', settings: {} }, { id: 'y' }] },
+        null,
+        2,
+      ),
+      'templates/layout/base.html': BASE,
+    });
+    install(dir);
+    const config = readJson(dir, 'config.json') as { variations: Record<string, unknown>[] };
+    expect(Object.keys(config.variations[0]?.settings as object)).toEqual(SETTING_KEYS);
+    expect(config.variations[1]).toEqual({ id: 'y' });
+  });
+
+  it('uses plain-text labels in a theme without schemaTranslations.json, and creates no such file', () => {
+    const dir = miniTheme({
+      'config.json': '{"settings":{}}',
+      'schema.json': '[]',
+      'templates/layout/base.html': BASE,
+    });
+    const before = snapshot(dir);
+    install(dir);
+    expect(existsSync(join(dir, 'schemaTranslations.json'))).toBe(false);
+    const schema = readJson(dir, 'schema.json') as unknown[];
+    expect(schema).toEqual([schemaGroup(false)]);
+    expect(JSON.stringify(schema)).not.toContain('i18n.');
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('includes the partial inline when </body> does not start its line, and patches CRLF layouts', () => {
+    const dir = miniTheme({
+      'config.json': '{"settings":{}}',
+      'templates/layout/base.html': '<html><body><p>x</p></BODY></html>',
+      'templates/layout/crlf.html': '<html>\r\n<body>\r\n</body>\r\n</html>\r\n',
+    });
+    const before = snapshot(dir);
+    install(dir, { layouts: ['crlf'] });
+    expect(read(dir, 'templates/layout/base.html')).toBe(
+      '<html><body><p>x</p>{{> components/current-customer/script}}</BODY></html>',
+    );
+    expect(read(dir, 'templates/layout/crlf.html')).toBe(
+      '<html>\r\n<body>\r\n{{> components/current-customer/script}}\r\n</body>\r\n</html>\r\n',
+    );
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+});
+
+describe('bad input changes nothing', () => {
+  it('refuses a folder that does not exist', () => {
+    const missing = join(tempDir(), 'nope');
+    expectThemeError(() => planInstall(missing), 'theme_not_found', missing);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('refuses a folder that is not a Stencil theme', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'README.md'), 'hi');
+    expectThemeError(() => install(dir), 'not_a_theme', 'config.json');
+    writeFileSync(join(dir, 'config.json'), '{"settings":{}}');
+    expectThemeError(() => install(dir), 'not_a_theme', 'templates');
+    expect(
+      differences(
+        new Map([
+          ['README.md', Buffer.from('hi')],
+          ['config.json', Buffer.from('{"settings":{}}')],
+        ]),
+        snapshot(dir),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each(['config.json', 'schema.json', 'schemaTranslations.json'])(
+    'refuses an unparseable %s, naming it',
+    (file) => {
+      const dir = copyTheme();
+      writeFileSync(join(dir, file), `${read(dir, file)},`);
+      const before = snapshot(dir);
+      expectThemeError(() => install(dir), 'json_invalid', join(dir, file));
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    },
+  );
+
+  it('refuses config.json without a settings object', () => {
+    const dir = miniTheme({ 'config.json': '{"name":"x"}', 'templates/layout/base.html': BASE });
+    expectThemeError(() => install(dir), 'json_unexpected', 'config.json');
+  });
+
+  it('refuses a base layout without </body>, naming it', () => {
+    const dir = copyTheme();
+    const path = join(dir, 'templates/layout/base.html');
+    writeFileSync(path, read(dir, 'templates/layout/base.html').replace('</body>', ''));
+    const before = snapshot(dir);
+    expectThemeError(() => install(dir), 'layout_no_body_end', path);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('refuses a --layout that does not exist', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    expectThemeError(
+      () => install(dir, { layouts: ['nope.html'] }),
+      'layout_not_found',
+      'nope.html',
+    );
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('refuses bad --client-id and --endpoint values', () => {
+    const dir = copyTheme();
+    expectThemeError(() => planInstall(dir, { clientId: 'has space' }), 'invalid_option');
+    expectThemeError(() => planInstall(dir, { endpoint: 'not a url' }), 'invalid_option');
+    expectThemeError(
+      () => planInstall(dir, { endpoint: 'http://app.example.test/' }),
+      'invalid_option',
+    );
+    expect(
+      planInstall(dir, { endpoint: 'http://localhost:3000/x' }).changes.length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('uninstall refuses while a template still uses the partial beyond the include it added', () => {
+    const dir = copyTheme();
+    install(dir);
+    const page = join(dir, 'templates/pages/home.html');
+    writeFileSync(
+      page,
+      `${read(dir, 'templates/pages/home.html')}{{> components/current-customer/script appClientId="two"}}`,
+    );
+    const before = snapshot(dir);
+    expectThemeError(() => uninstall(dir), 'partial_in_use', page);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('puts back what it wrote when a write fails midway', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    const plan = planInstall(dir);
+    let writes = 0;
+    const failing: FileSystemOps = {
+      writeFile: (path, data) => {
+        writes++;
+        if (path.includes('schemaTranslations.json')) throw new Error('disk full');
+        writeFileSync(path, data);
+      },
+      rename: (from, to) => {
+        rmSync(to, { force: true });
+        writeFileSync(to, readFileSync(from));
+        rmSync(from);
+      },
+      unlink: (path) => rmSync(path),
+    };
+    const error = expectThemeError(
+      () => applyChanges(plan, failing),
+      'write_failed',
+      'schemaTranslations.json',
+    );
+    expect(error.message).toContain('disk full');
+    expect(writes).toBeGreaterThan(3);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+});
