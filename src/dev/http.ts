@@ -60,10 +60,13 @@ export function nodeListener(handler: FetchHandler) {
         (error: unknown) =>
           send(
             res,
-            new Response(`emulator error: ${error instanceof Error ? error.message : 'unknown'}`, {
-              status: 500,
-              headers: { 'content-type': 'text/plain; charset=utf-8' },
-            }),
+            new Response(
+              `emulator error: ${error instanceof Error ? error.message.split(' : ')[0] : 'unknown'}`,
+              {
+                status: 500,
+                headers: { 'content-type': 'text/plain; charset=utf-8' },
+              },
+            ),
             false,
           ),
       )

@@ -130,7 +130,7 @@ export function loadDemoTheme(): Theme {
   const root = packageRoot();
   const theme = loadTheme(join(root, 'src', 'dev', 'demo-theme'));
   const partialsDir = join(root, 'templates');
-  if (isDirectory(join(partialsDir, PARTIAL_DIR))) {
+  if (isDirectory(join(root, PARTIAL_DIR))) {
     for (const [key, source] of Object.entries(readTemplates(partialsDir))) {
       if (key.startsWith('components/current-customer/')) theme.templates[key] = source;
     }

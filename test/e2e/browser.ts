@@ -1,0 +1,97 @@
+// Shared by the browser tests: one headless Chromium per test file (Debian's, driven by playwright-core),
+// skipped loudly when there is none, and a failure instead when REQUIRE_BROWSER=1 (CI).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { DROP_IN_FILE, packageRoot } from '../../src/paths.js';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+const required = process.env.REQUIRE_BROWSER === '1';
+
+if (!hasChromium) {
+  if (required) {
+    throw new Error(
+      `REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+  }
+  const line = '!'.repeat(100);
+  console.warn(
+    `\n${line}\n!! SKIPPING THE BROWSER TESTS: no Chromium at ${CHROMIUM_PATH}.\n!! Install it (apt-get install -y chromium) or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1 and fails instead.\n${line}\n`,
+  );
+}
+
+/** `describe` for browser tests: skipped (loudly, above) without Chromium. */
+export const describeBrowser = describe.skipIf(!hasChromium);
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Pages (Cornerstone's fonts) may name other hosts: resolve nothing but 127.0.0.1, so nothing leaves the
+  // machine. Not done with request interception: with a route installed, Playwright answers CORS
+  // preflights itself and the backend's CORS would go untested.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** Launches Chromium once for the enclosing describe block; call the returned function to get it. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const dropIn = join(packageRoot(), DROP_IN_FILE);
+    if (!existsSync(dropIn)) throw new Error(`${dropIn} is missing: run 'npm run build' first`);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium is not running');
+    return browser;
+  };
+}
+
+export interface TestPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught exceptions and unhandled rejections in the page. */
+  pageErrors: Error[];
+  /** Everything the page logged, as `type: text`. */
+  console: string[];
+}
+
+/** A page in a fresh context (cookie jar), or in `context` (a second tab). */
+export async function openPage(browser: Browser, context?: BrowserContext): Promise<TestPage> {
+  const ctx = context ?? (await browser.newContext());
+  const page = await ctx.newPage();
+  const pageErrors: Error[] = [];
+  const messages: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
+  return { context: ctx, page, pageErrors, console: messages };
+}
+
+/** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
