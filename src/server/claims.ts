@@ -100,7 +100,7 @@ export function checkClaims(
   }
   const lifetime = exp - iat;
   // Written so that NaN (from non-finite claims) fails too.
-  if (!(lifetime > 0 && lifetime <= MAX_LIFETIME_SECONDS + rules.toleranceSeconds)) {
+  if (!(lifetime >= 1 && lifetime <= MAX_LIFETIME_SECONDS + rules.toleranceSeconds)) {
     throw invalid(
       'exp',
       `the token's lifetime (exp - iat) is not between 1 and ${MAX_LIFETIME_SECONDS} seconds`,
