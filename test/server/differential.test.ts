@@ -118,7 +118,10 @@ function genClaims(): Record<string, unknown> {
     store_hash: usual(0.9) ? STORE_HASH : pick(['def456', 'zzz', '', undefined, 5]),
     operation: usual(0.9) ? 'current_customer' : pick(['load', undefined, 'Current_Customer']),
   };
-  if (!clean && chance(0.1)) claims.nbf = NOW + pick([-100, 0, 29, 30, 31, 100, '0'] as const);
+  if (!clean && chance(0.1)) {
+    const nbf = pick<number | string>([-100, 0, 29, 30, 31, 100, '0']);
+    claims.nbf = typeof nbf === 'string' ? nbf : NOW + nbf;
+  }
   for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
   return claims;
 }
