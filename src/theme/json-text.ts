@@ -23,6 +23,8 @@ export interface MemberNode {
   key: string;
   /** Offset of the key's opening quote. */
   start: number;
+  /** Offset just past the key's closing quote. */
+  keyEnd: number;
   value: ValueNode;
 }
 
@@ -79,10 +81,11 @@ export function parseJsonText(text: string): ValueNode {
         if (text.charAt(pos) !== '"') fail('expected a key');
         const keyStart = pos;
         const key = readString();
+        const keyEnd = pos;
         skip();
         if (text.charAt(pos) !== ':') fail('expected ":"');
         pos++;
-        members.push({ key, start: keyStart, value: value() });
+        members.push({ key, start: keyStart, keyEnd, value: value() });
         skip();
         const next = text.charAt(pos);
         pos++;
@@ -136,12 +139,26 @@ export interface JsonStyle {
 export function detectStyle(text: string): JsonStyle {
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
   const indentMatch = /\n([ \t]+)\S/.exec(text);
-  const colonMatch = /"\s*:([ ]?)/.exec(text);
   return {
     indent: indentMatch?.[1] ?? '',
     newline,
-    colonSpace: colonMatch?.[1] ?? ' ',
+    colonSpace: colonSpace(text, parseJsonText(text)),
   };
+}
+
+/** What follows the colon of the first member in the file (' ' when there is none to go by). */
+function colonSpace(text: string, node: ValueNode): string {
+  const first = node.members[0];
+  if (first) {
+    const gap = text.slice(first.keyEnd, first.value.start);
+    return gap.endsWith(' ') ? ' ' : '';
+  }
+  for (const element of node.elements) {
+    if (element.kind === 'scalar') continue;
+    const found = colonSpace(text, element);
+    if (element.members.length > 0 || found !== ' ') return found;
+  }
+  return ' ';
 }
 
 /** The whitespace at the start of the line holding `offset`. */

@@ -1,0 +1,111 @@
+// doctor on Cornerstone: complete after install, and each thing that can go missing or wrong is reported.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DROP_IN_FILE, PARTIAL_DIR } from '../../src/paths.js';
+import { diagnose, type FindingCode, scriptTagsWithoutNonce } from '../../src/theme/doctor.js';
+import { ThemeError } from '../../src/theme/errors.js';
+import { install } from '../../src/theme/installer.js';
+import { cleanUp, copyTheme, differences, snapshot } from './helpers/fixture.js';
+
+afterEach(cleanUp);
+
+const codes = (dir: string, layouts: string[] = []): FindingCode[] =>
+  diagnose(dir, { layouts }).problems.map((p) => p.code);
+
+const edit = (dir: string, path: string, fn: (text: string) => string): void =>
+  writeFileSync(join(dir, path), fn(readFileSync(join(dir, path), 'utf8')));
+
+describe('doctor', () => {
+  it('reports everything missing in a theme without the integration, and changes nothing', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    expect(new Set(codes(dir))).toEqual(
+      new Set([
+        'partial_missing',
+        'drop_in_missing',
+        'partial_not_included',
+        'setting_missing',
+        'schema_group_missing',
+        'translation_missing',
+      ]),
+    );
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('finds nothing wrong after install, with notes about the defaults', () => {
+    const dir = copyTheme();
+    install(dir, { layouts: ['empty'] });
+    const report = diagnose(dir, { layouts: ['empty'] });
+    expect(report.problems).toEqual([]);
+    expect(report.notes.join('\n')).toMatch(/current_customer_enabled is off/);
+    expect(report.notes.join('\n')).toMatch(/current_customer_app_client_id is empty/);
+    install(dir, { clientId: 'x', endpoint: 'https://x.test/' });
+  });
+
+  it.each<[string, (dir: string) => void, FindingCode[]]>([
+    [
+      'the include removed',
+      (d) =>
+        edit(d, 'templates/layout/base.html', (t) =>
+          t.replace('{{> components/current-customer/script}}\n', ''),
+        ),
+      ['partial_not_included'],
+    ],
+    ['a stale drop-in file', (d) => writeFileSync(join(d, DROP_IN_FILE), 'old'), ['drop_in_stale']],
+    ['the drop-in file deleted', (d) => rmSync(join(d, DROP_IN_FILE)), ['drop_in_missing']],
+    ['a partial deleted', (d) => rmSync(join(d, PARTIAL_DIR, 'config.html')), ['partial_missing']],
+    [
+      'the nonce removed from the script tag',
+      (d) => edit(d, `${PARTIAL_DIR}/config.html`, (t) => t.replace(' nonce="{{nonce}}"', '')),
+      ['partial_outdated', 'script_nonce_missing'],
+    ],
+    [
+      'a setting removed',
+      (d) => edit(d, 'config.json', (t) => t.replace(',\n    "current_customer_debug": false', '')),
+      ['setting_missing'],
+    ],
+    [
+      'a variation setting removed',
+      (d) =>
+        edit(d, 'config.json', (t) =>
+          t.replace(
+            ',\n        "current_customer_debug": false\n      }\n    },\n    {\n      "name": "Bold"',
+            '\n      }\n    },\n    {\n      "name": "Bold"',
+          ),
+        ),
+      ['setting_missing'],
+    ],
+    [
+      'a translation removed',
+      (d) =>
+        edit(d, 'schemaTranslations.json', (t) =>
+          t.replace('"i18n.CurrentCustomerDebug"', '"i18n.SomethingElse"'),
+        ),
+      ['translation_missing'],
+    ],
+  ])('reports %s', (_name, breakIt, expected) => {
+    const dir = copyTheme();
+    install(dir);
+    breakIt(dir);
+    expect(codes(dir)).toEqual(expected);
+  });
+
+  it('reports a --layout that does not include the partial', () => {
+    const dir = copyTheme();
+    install(dir);
+    expect(codes(dir, ['empty.html'])).toEqual(['partial_not_included']);
+  });
+
+  it('throws a ThemeError for something that is not a theme', () => {
+    expect(() => diagnose('/nonexistent/theme')).toThrow(ThemeError);
+  });
+
+  it('finds script tags without the nonce', () => {
+    expect(scriptTagsWithoutNonce('<script src="a.js" nonce="{{nonce}}"></script>')).toEqual([]);
+    expect(scriptTagsWithoutNonce('<script src="a.js" defer></script>')).toEqual([
+      '<script src="a.js" defer>',
+    ]);
+    expect(scriptTagsWithoutNonce('<script type="application/json">{}</script>')).toEqual([]);
+  });
+});
