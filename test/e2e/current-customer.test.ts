@@ -143,16 +143,16 @@ describeBrowser('Current Customer in Chromium', () => {
     const first = await open();
     await logIn(first, emu);
     await waitFor(() => emu.stats.backend.verified >= 1, 'the first verified POST');
-    const guest = first.page.evaluate(
-      () =>
-        new Promise<string>((resolve) =>
-          document.addEventListener(
-            'current-customer:guest',
-            (event) => resolve((event as CustomEvent<{ appClientId: string }>).detail.appClientId),
-            { once: true },
-          ),
+    // Listening before the log-out, so the event cannot be missed.
+    await first.page.evaluate(() => {
+      (window as unknown as { guest: Promise<string> }).guest = new Promise<string>((resolve) =>
+        document.addEventListener(
+          'current-customer:guest',
+          (event) => resolve((event as CustomEvent<{ appClientId: string }>).detail.appClientId),
+          { once: true },
         ),
-    );
+      );
+    });
 
     const second = await openPage(browser(), first.context);
     pages.push(second);
@@ -161,7 +161,9 @@ describeBrowser('Current Customer in Chromium', () => {
     await first.page.bringToFront();
     const postsAtLogout = emu.stats.backend.posts;
 
-    expect(await guest).toBe(emu.clientId);
+    expect(
+      await first.page.evaluate(() => (window as unknown as { guest: Promise<string> }).guest),
+    ).toBe(emu.clientId);
     const last = emu.stats.storefront.tokenLog.at(-1);
     expect(last?.status).toBe(404);
     await waitFor(async () => (await panelState(first)) === 'guest', 'the panel to show "guest"');
@@ -183,20 +185,23 @@ describeBrowser('Current Customer in Chromium', () => {
       if (request.url() === emu.backendUrl && request.method() === 'POST')
         failedPosts.push(Date.now());
     });
-    const firstError = () =>
-      t.page.evaluate(
-        () =>
-          new Promise<string>((resolve) =>
-            document.addEventListener(
-              'current-customer:error',
-              (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
-              { once: true },
-            ),
+    await t.page.addInitScript(() => {
+      (window as unknown as { firstError: Promise<string> }).firstError = new Promise<string>(
+        (resolve) =>
+          document.addEventListener(
+            'current-customer:error',
+            (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
+            { once: true },
           ),
       );
+    });
     await logIn(t, emu);
-    const downError = await firstError();
+    const downError = await t.page.evaluate(
+      () => (window as unknown as { firstError: Promise<string> }).firstError,
+    );
     expect(downError).toBe('network');
+    // Playwright reports failures on its own channel: let the last one arrive.
+    await waitFor(() => failedPosts.length >= 4, 'four failed POSTs');
     expect(failedPosts).toHaveLength(4);
     // Full-jitter backoff capped at 1 s, 2 s, 4 s between the four attempts: bounded in time too.
     expect((failedPosts[3] ?? 0) - (failedPosts[0] ?? 0)).toBeLessThan(7_000 + 1_000);
