@@ -6,6 +6,9 @@ import { createCurrentCustomerHandler, toNodeListener } from '../server/index.js
 import { recentlyPurchased } from './customers.js';
 import { close, createServer, HOST, listen } from './http.js';
 
+/** Entries kept in `log`: a long session keeps the latest. */
+const MAX_LOG = 1000;
+
 /** Path of the endpoint the module posts to. */
 export const BACKEND_PATH = '/current-customer';
 
@@ -24,7 +27,7 @@ export interface BackendStats {
   failed: number;
   /** Customer ids of the verified tokens, in order. */
   customers: number[];
-  /** One entry per request, in order. */
+  /** One entry per request, in order (the latest 1,000). */
   log: { at: number; method: string; status: number }[];
 }
 
@@ -90,6 +93,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     res.once('finish', () => {
       const status = res.statusCode;
       stats.log.push({ at: Date.now(), method, status });
+      if (stats.log.length > MAX_LOG) stats.log.shift();
       if (method === 'OPTIONS') stats.preflights++;
       if (method !== 'POST') return;
       stats.posts++;

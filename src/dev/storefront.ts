@@ -20,7 +20,7 @@ export interface StorefrontStats {
   guests: number;
   /** ...answered 400: no or an unknown app_client_id. */
   rejected: number;
-  /** One entry per /customer/current.jwt request, in order. */
+  /** One entry per /customer/current.jwt request, in order (the latest 1,000). */
   tokenLog: { at: number; status: number; customerId: number | null }[];
   logins: number;
   logouts: number;
@@ -68,6 +68,8 @@ export interface PanelInput {
 }
 
 export const SESSION_COOKIE = 'SHOP_SESSION_TOKEN';
+/** Entries kept in `tokenLog`: a long session keeps the latest. */
+const MAX_LOG = 1000;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -150,8 +152,10 @@ export function createStorefront(config: StorefrontConfig) {
   async function currentJwt(request: Request): Promise<Response> {
     stats.tokenRequests++;
     const customer = customerOf(request);
-    const log = (status: number) =>
+    const log = (status: number) => {
       stats.tokenLog.push({ at: Date.now(), status, customerId: customer?.id ?? null });
+      if (stats.tokenLog.length > MAX_LOG) stats.tokenLog.shift();
+    };
     const appClientId = new URL(request.url).searchParams.get('app_client_id');
     if (!appClientId) {
       stats.rejected++;

@@ -23,7 +23,9 @@ if (!hasChromium) {
 }
 
 /** `describe` for browser tests: skipped (loudly, above) without Chromium. */
-export const describeBrowser = describe.skipIf(!hasChromium);
+export function describeBrowser(name: string, body: () => void): void {
+  describe.skipIf(!hasChromium)(name, body);
+}
 
 export const CHROMIUM_ARGS = [
   '--headless',
