@@ -1,3 +1,35 @@
-import { decodeJwt } from 'jose';
+// The drop-in file: boots one client per configuration element the theme partial rendered.
+import {
+  type CurrentCustomer,
+  createCurrentCustomer,
+  type StencilCurrentCustomerGlobal,
+} from './client.js';
+import type { CurrentCustomerOptions } from './options.js';
 
-(globalThis as unknown as { x: unknown }).x = decodeJwt;
+const host = window as Window & { StencilCurrentCustomer?: StencilCurrentCustomerGlobal };
+
+// A second copy of the file finds the first one's global and does nothing.
+if (!host.StencilCurrentCustomer) {
+  const clients: Record<string, CurrentCustomer> = {};
+  host.StencilCurrentCustomer = { createCurrentCustomer, clients };
+  const boot = () => {
+    for (const element of document.querySelectorAll(
+      'script[type="application/json"][data-current-customer]',
+    )) {
+      try {
+        const options: CurrentCustomerOptions = JSON.parse(element.textContent as string);
+        // The same app configured twice on one page: one client.
+        if (!clients[options.appClientId]) {
+          // Never throws: bad options log one console.error and give an inert client.
+          const client = createCurrentCustomer(options);
+          if (client.appClientId) clients[client.appClientId] = client;
+          client.start();
+        }
+      } catch {
+        console.error('current-customer: invalid JSON in data-current-customer');
+      }
+    }
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+}

@@ -1,0 +1,262 @@
+import { CurrentCustomerError } from './errors.js';
+import { type CurrentCustomerEventName, createEmitter, type Handler } from './events.js';
+import { type CurrentCustomerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from './retry.js';
+import { type CurrentCustomerClaims, decodeToken, readToken } from './token.js';
+
+export interface CurrentCustomer {
+  readonly appClientId: string;
+  /**
+   * The cached token while it is valid, else a fresh one (concurrent callers share one request);
+   * `null` for a guest. Rejects with a `CurrentCustomerError` when that fails for good.
+   */
+  getToken(): Promise<string | null>;
+  /** The decoded claims of the cached token while it is valid, else `null`. */
+  getClaims(): CurrentCustomerClaims | null;
+  /**
+   * POSTs the current token (fetching one first if needed) and resolves to the backend's answer;
+   * resolves to `null` for a guest, posting nothing. On a backend 401 it fetches a fresh token once
+   * and posts again. Rejects with a `CurrentCustomerError` when that fails for good.
+   */
+  post(): Promise<unknown>;
+  /** Fetches and posts at once when there is no valid token, then again after each expiry. Never throws. */
+  start(): void;
+  /** Clears timers and listeners and aborts requests in flight. `start()` works again afterwards. */
+  stop(): void;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends CurrentCustomerEventName>(type: K, handler: Handler<K>): () => void;
+}
+
+/** `window.StencilCurrentCustomer`, as the drop-in file sets it. */
+export interface StencilCurrentCustomerGlobal {
+  createCurrentCustomer: typeof createCurrentCustomer;
+  /** The clients the drop-in file started, by app client id. */
+  clients: Record<string, CurrentCustomer>;
+}
+
+type Side = 'storefront' | 'backend';
+
+/**
+ * Creates a client for one app. Never throws: invalid options log one `console.error` naming the
+ * setting and give a client that makes no requests (`start()` emits a `config_invalid` error event,
+ * `getToken()` and `post()` reject with it).
+ */
+export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentCustomer => {
+  const appClientId = String(
+    (options as Partial<CurrentCustomerOptions> | null)?.appClientId ?? '',
+  );
+  let config = {} as ResolvedOptions;
+  let bad: CurrentCustomerError | undefined;
+  try {
+    config = resolveOptions(options);
+  } catch (e) {
+    bad = e as CurrentCustomerError;
+    console.error(`current-customer: ${bad.message}`);
+  }
+  const { endpoint, credentials, autoRefresh, leewaySeconds, timeoutMs, fetch: transport } = config;
+  const doc = globalThis.document as Document | undefined;
+  const { on, emit } = createEmitter(appClientId, config.debug, doc);
+
+  let token: string | null = null;
+  let claims: CurrentCustomerClaims | null = null;
+  let expiresAt = 0;
+  let guest = false;
+  let started = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let epoch = 0;
+  /** Aborts every request in flight and every backoff wait. */
+  const aborts = new Set<() => void>();
+
+  const valid = () => token != null && Date.now() < expiresAt;
+  const report = (error: CurrentCustomerError) => {
+    if (error.code !== 'aborted') emit('error', error, { error });
+  };
+  const abortAll = () => {
+    for (const abort of aborts) abort();
+    epoch++;
+  };
+  /** Concurrent callers share one run of `task`; a new epoch (after an abort) forgets it. */
+  const shared = <T>(task: () => Promise<T>) => {
+    let current: Promise<T> | undefined;
+    let since = -1;
+    return (): Promise<T> => {
+      if (!current || since !== epoch) {
+        since = epoch;
+        const p = task().finally(() => {
+          if (current === p) current = undefined;
+        });
+        current = p;
+      }
+      return current;
+    };
+  };
+
+  /**
+   * Settles with what `work` gives, or after `ms` milliseconds (rejecting with `timeout`, or
+   * resolving when `timeout` is false), or on `pagehide`/`stop()` (rejecting with `aborted`),
+   * whichever comes first; then aborts `work`'s signal.
+   */
+  const guard = <T>(ms: number, timeout: boolean, work: (signal: AbortSignal) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      const controller = new AbortController();
+      const end = (
+        code?: 'network' | 'timeout' | 'aborted' | false,
+        value?: T,
+        cause?: unknown,
+      ) => {
+        clearTimeout(t);
+        aborts.delete(abort);
+        controller.abort();
+        if (code) reject(new CurrentCustomerError(code, code, 0, undefined, cause));
+        else resolve(value as T);
+      };
+      const abort = () => end('aborted');
+      const t = setTimeout(end, ms, timeout && 'timeout');
+      aborts.add(abort);
+      work(controller.signal).then(
+        (value) => end(false, value),
+        (cause) => end('network', cause),
+      );
+    });
+
+  /** One request, body included, retried: up to MAX_ATTEMPTS, each under the timeout. */
+  const request = async (
+    side: Side,
+    url: string,
+    init: RequestInit,
+  ): Promise<[Response, string]> => {
+    for (let attempt = 1; ; attempt++) {
+      let error: CurrentCustomerError;
+      try {
+        const result = await guard(timeoutMs, true, async (signal): Promise<[Response, string]> => {
+          const response = await transport(url, { ...init, signal });
+          return [response, await response.text()];
+        });
+        const { ok, status, headers } = result[0];
+        if (ok || (status === 404 && side === 'storefront')) return result;
+        error = new CurrentCustomerError(
+          `${side}_http_${status}`,
+          undefined,
+          status,
+          parseRetryAfter(headers.get('retry-after')),
+        );
+      } catch (e) {
+        error = e as CurrentCustomerError;
+      }
+      if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
+      const delay = backoff(attempt, error.retryAfter);
+      await guard(delay, false, () => new Promise(() => {}));
+    }
+  };
+
+  const fetchToken = shared(async (): Promise<string | null> => {
+    try {
+      if (bad) throw bad;
+      const [response, body] = await request(
+        'storefront',
+        `/customer/current.jwt?app_client_id=${encodeURIComponent(appClientId)}`,
+        { credentials: 'same-origin', cache: 'no-store' },
+      );
+      token = claims = null;
+      if (response.status === 404) {
+        guest = true;
+        clearTimeout(timer);
+        emit('guest', undefined, {});
+        return null;
+      }
+      const jwt = readToken(body) as string;
+      const decoded = decodeToken(jwt);
+      const lifetime = decoded.exp - decoded.iat;
+      token = jwt;
+      claims = decoded;
+      guest = false;
+      // Local clock only: the storefront's clock may differ from this one by minutes.
+      expiresAt = Date.now() + Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
+      arm();
+      emit('token', decoded, { claims: decoded });
+      return jwt;
+    } catch (e) {
+      report(e as CurrentCustomerError);
+      throw e;
+    }
+  });
+
+  const getToken = async () => (valid() ? token : fetchToken());
+
+  /** Concurrent callers share the POST in flight. */
+  const post = shared(async (): Promise<unknown> => {
+    for (let retried = false; ; retried = true) {
+      const jwt = await getToken();
+      if (!jwt) return null;
+      try {
+        const [response, text] = await request('backend', endpoint, {
+          method: 'POST',
+          credentials,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: jwt }),
+        });
+        let data: unknown = text;
+        // JSON when it says so and parses (an empty body is null), else the text.
+        if (/json/i.test(response.headers.get('content-type') ?? ''))
+          try {
+            data = text ? JSON.parse(text) : null;
+          } catch {}
+        emit('response', data, { data });
+        return data;
+      } catch (e) {
+        const error = e as CurrentCustomerError;
+        if (retried || error.code !== 'backend_http_401') {
+          report(error);
+          throw error;
+        }
+        // The backend refused this token: fetch a fresh one and try once more.
+        token = claims = null;
+      }
+    }
+  });
+  /** Failures are already `error` events: swallow them. */
+  const refresh = () => {
+    post().catch(() => {});
+  };
+  /** On timer, `visibilitychange` and `online`: refresh if the token expired and the page is visible. */
+  const wake = () => {
+    if (started && autoRefresh && !guest && doc?.visibilityState !== 'hidden' && !valid())
+      refresh();
+  };
+  const arm = () => {
+    clearTimeout(timer);
+    if (started && autoRefresh)
+      timer = setTimeout(() => (valid() ? arm() : wake()), expiresAt - Date.now());
+  };
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    if (!doc) return;
+    for (const [target, type, listener] of [
+      [window, 'online', wake],
+      [window, 'pagehide', abortAll],
+      [doc, 'visibilitychange', wake],
+    ] as const)
+      target[method](type, listener);
+  };
+
+  return {
+    appClientId,
+    getToken,
+    getClaims: () => (valid() ? claims : null),
+    post,
+    start() {
+      if (started) return;
+      started = true;
+      if (bad) return report(bad);
+      listen('addEventListener');
+      if (valid()) arm();
+      else refresh();
+    },
+    stop() {
+      started = false;
+      clearTimeout(timer);
+      listen('removeEventListener');
+      abortAll();
+    },
+    on,
+  };
+};

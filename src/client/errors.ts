@@ -1,0 +1,31 @@
+/** Stable error codes: match on `code`, not on `message`. */
+export type CurrentCustomerErrorCode =
+  | 'config_invalid'
+  | 'token_malformed'
+  | 'network'
+  | 'timeout'
+  | 'aborted'
+  | `storefront_http_${number}`
+  | `backend_http_${number}`;
+
+/** Every failure the module reports, as an `error` event or a rejected promise, is one of these. */
+export class CurrentCustomerError extends Error {
+  /** Stable machine-readable code. */
+  declare readonly code: CurrentCustomerErrorCode;
+  /** The HTTP status, for `*_http_*` codes. */
+  declare readonly status?: number;
+  /** Milliseconds the server asked to wait (its `Retry-After`), if it did. */
+  declare readonly retryAfter?: number;
+
+  /** The message defaults to the code, which says it all for every code but `config_invalid`. */
+  constructor(
+    code: CurrentCustomerErrorCode,
+    message: string = code,
+    status?: number,
+    retryAfter?: number,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    Object.assign(this, { name: 'CurrentCustomerError', code, status, retryAfter });
+  }
+}

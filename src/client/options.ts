@@ -1,0 +1,71 @@
+import { CurrentCustomerError } from './errors.js';
+
+/** The transport: `globalThis.fetch` or anything with its calling convention. */
+export type CurrentCustomerFetch = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface CurrentCustomerOptions {
+  /** The app's client id: sent as `app_client_id` to the storefront, the token's `aud`. Required. */
+  appClientId: string;
+  /** The app backend URL the token is POSTed to. Absolute; `https:` (or `http:` on localhost, 127.0.0.1, [::1]). */
+  endpoint: string | URL;
+  /** `credentials` of the POST to the backend. Default `'omit'`. */
+  credentials?: 'omit' | 'include';
+  /** Fetch and post a fresh token after each expiry. Default `true`. */
+  autoRefresh?: boolean;
+  /** Seconds before the token's local expiry at which it counts as expired. Default 30. */
+  leewaySeconds?: number;
+  /** Each request is aborted after this many milliseconds. Default 10000. */
+  timeoutMs?: number;
+  /** Transport for both requests. Default: the global `fetch`, looked up at call time. */
+  fetch?: CurrentCustomerFetch;
+  /** Log events (never the token) with `console.debug`. Default `false`. */
+  debug?: boolean;
+}
+
+export type ResolvedOptions = Required<CurrentCustomerOptions> & { endpoint: string };
+
+const LOCAL = /^(localhost|127\.0\.0\.1|\[::1\])$/;
+
+/** The defaults; a given value must have the same type (a number: from 0 to 600000). */
+const DEFAULTS = {
+  credentials: 'omit',
+  autoRefresh: true,
+  leewaySeconds: 30,
+  timeoutMs: 10000,
+  fetch: (input: string, init: RequestInit) => fetch(input, init),
+  debug: false,
+};
+
+/**
+ * Validates options and fills in defaults (for `undefined` and `null`); throws a `config_invalid`
+ * error whose message names the first bad setting.
+ */
+export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions => {
+  const given = (options ?? {}) as unknown as Record<string, unknown>;
+  const fail = (name: string, want: string) => {
+    throw new CurrentCustomerError('config_invalid', `${name} must be ${want}`);
+  };
+  const { appClientId, endpoint } = given;
+  if (typeof appClientId !== 'string' || !/^\S+$/.test(appClientId))
+    fail('appClientId', 'a non-empty string');
+  try {
+    const { protocol, hostname } = new URL(endpoint as string);
+    if (protocol !== 'https:' && !(protocol === 'http:' && LOCAL.test(hostname))) throw 0;
+  } catch {
+    fail('endpoint', 'an https: URL (http: on localhost)');
+  }
+  const resolved: Record<string, unknown> = { appClientId, endpoint: String(endpoint) };
+  for (const [name, fallback] of Object.entries(DEFAULTS)) {
+    const value = given[name] ?? fallback;
+    const type = typeof fallback;
+    if (
+      typeof value !== type ||
+      (type === 'number' && !((value as number) >= 0 && (value as number) <= 600000))
+    )
+      fail(name, `a ${type}${type === 'number' ? ' from 0 to 600000' : ''}`);
+    resolved[name] = value;
+  }
+  if (resolved.credentials !== 'omit' && resolved.credentials !== 'include')
+    fail('credentials', '"omit" or "include"');
+  return resolved as ResolvedOptions;
+};
