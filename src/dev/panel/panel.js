@@ -53,11 +53,11 @@
         const b = stats.backend;
         show(
           'storefront',
-          `${s.tokenRequests} current.jwt (${s.tokensIssued} tokens, ${s.guests} × 404, ${s.rejected} × 400)`,
+          `${s.tokenRequests} current.jwt: ${s.tokensIssued} × 200, ${s.guests} × 404, ${s.rejected} × 400`,
         );
         show(
           'backend',
-          `${b.posts} POST (${b.verified} verified, ${b.refused} refused, ${b.failed} failed), ${b.preflights} preflight`,
+          `${b.posts} POST: ${b.verified} verified, ${b.refused} refused, ${b.failed} failed; ${b.preflights} preflight`,
         );
       })
       .catch(() => {
