@@ -190,7 +190,8 @@ describeBrowser('Current Customer in Chromium', () => {
         (resolve) =>
           document.addEventListener(
             'current-customer:error',
-            (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
+            (event) =>
+              resolve((event as CustomEvent<{ error: { code: string } }>).detail.error.code),
             { once: true },
           ),
       );
