@@ -39,12 +39,13 @@ interface Translator {
 
 export const PAPER_PACKAGE = '@bigcommerce/stencil-paper-handlebars';
 
+// A specifier in a variable: the package has no type declarations, and it must stay a runtime import.
+const importModule = (specifier: string): Promise<unknown> => import(specifier);
+
 /** Loads the renderer, an optional peer dependency, with a clear error when it is not installed. */
-export async function loadPaper(): Promise<PaperRendererClass> {
-  // A specifier in a variable: the package has no type declarations, and it must stay a runtime import.
-  const specifier: string = PAPER_PACKAGE;
+export async function loadPaper(load = importModule): Promise<PaperRendererClass> {
   try {
-    const module = (await import(specifier)) as {
+    const module = (await load(PAPER_PACKAGE)) as {
       default?: PaperRendererClass;
     } & PaperRendererClass;
     return module.default ?? module;
