@@ -46,6 +46,7 @@ export interface ClaimRules {
 
 const ISSUER = 'bc/apps';
 const OPERATION = 'current_customer';
+const REQUIRED = ['iss', 'aud', 'exp', 'iat'] as const;
 
 function invalid(claim: string, message: string): CurrentCustomerTokenError {
   return new CurrentCustomerTokenError('claim_invalid', message, claim);
@@ -64,7 +65,7 @@ export function checkClaims(
   rules: ClaimRules,
   nowSeconds: number,
 ): CurrentCustomer {
-  for (const name of ['iss', 'aud', 'exp', 'iat'] as const) {
+  for (const name of REQUIRED) {
     if (!Object.hasOwn(claims, name)) throw invalid(name, `the "${name}" claim is missing`);
   }
   if (claims.iss !== ISSUER) throw invalid('iss', `the "iss" claim is not "${ISSUER}"`);
