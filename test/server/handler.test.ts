@@ -352,6 +352,23 @@ describe('the handler through toNodeListener on a real http server', () => {
     expect(response.headers.get('vary')).toBe('Accept, Origin');
   });
 
+  it('writes every Set-Cookie of a passed-through Response', async () => {
+    const target = await serve({
+      onCustomer: () => {
+        const headers = new Headers();
+        headers.append('set-cookie', 'a=1; Path=/; HttpOnly');
+        headers.append('set-cookie', 'b=2; Path=/; Secure');
+        return new Response('{}', { headers });
+      },
+    });
+    const response = await post(JSON.stringify({ token }), {}, target);
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()).toEqual([
+      'a=1; Path=/; HttpOnly',
+      'b=2; Path=/; Secure',
+    ]);
+  });
+
   it('answers 204 when onCustomer returns nothing', async () => {
     const target = await serve({ onCustomer: () => undefined });
     const response = await post(JSON.stringify({ token }), {}, target);
