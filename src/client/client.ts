@@ -107,7 +107,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
         clearTimeout(t);
         aborts.delete(abort);
         controller.abort();
-        if (code) reject(new CurrentCustomerError(code, code, 0, undefined, cause));
+        if (code) reject(new CurrentCustomerError(code, code, cause));
         else resolve(value as T);
       };
       const abort = () => end('aborted');
@@ -137,6 +137,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
         error = new CurrentCustomerError(
           `${side}_http_${status}`,
           undefined,
+          undefined,
           status,
           parseRetryAfter(headers.get('retry-after')),
         );
@@ -154,7 +155,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
       if (bad) throw bad;
       const [response, body] = await request(
         'storefront',
-        `/customer/current.jwt?app_client_id=${encodeURIComponent(appClientId)}`,
+        `/customer/current.jwt?app_client_id=${appClientId}`,
         { credentials: 'same-origin', cache: 'no-store' },
       );
       token = claims = null;

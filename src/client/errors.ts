@@ -21,9 +21,9 @@ export class CurrentCustomerError extends Error {
   constructor(
     code: CurrentCustomerErrorCode,
     message: string = code,
+    cause?: unknown,
     status?: number,
     retryAfter?: number,
-    cause?: unknown,
   ) {
     super(message, { cause });
     Object.assign(this, { name: 'CurrentCustomerError', code, status, retryAfter });

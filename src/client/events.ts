@@ -37,9 +37,9 @@ export interface Emitter {
 }
 
 /**
- * Handlers registered with `on` are called first (through a private `EventTarget`, so a throwing
- * handler is reported like any throwing event listener and stops nothing), then a
- * `current-customer:<type>` CustomEvent is dispatched on `document`.
+ * Handlers registered with `on` are called first (a throwing handler is logged with
+ * `console.error` and stops nothing), then a `current-customer:<type>` CustomEvent is dispatched
+ * on `document`.
  */
 export const createEmitter = (
   appClientId: string,
@@ -49,7 +49,13 @@ export const createEmitter = (
   const target = new EventTarget();
   return {
     on(type, handler) {
-      const listener = (event: Event) => handler((event as CustomEvent).detail);
+      const listener = (event: Event) => {
+        try {
+          handler((event as CustomEvent).detail);
+        } catch (error) {
+          console.error(error);
+        }
+      };
       target.addEventListener(type, listener);
       return () => target.removeEventListener(type, listener);
     },

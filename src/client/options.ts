@@ -46,8 +46,9 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
     throw new CurrentCustomerError('config_invalid', `${name} must be ${want}`);
   };
   const { appClientId, endpoint } = given;
-  if (typeof appClientId !== 'string' || !/^\S+$/.test(appClientId))
-    fail('appClientId', 'a non-empty string');
+  // Client ids are letters and digits: nothing to escape in the storefront URL.
+  if (typeof appClientId !== 'string' || !/^[\w-]+$/.test(appClientId))
+    fail('appClientId', 'letters, digits, - or _');
   try {
     const { protocol, hostname } = new URL(endpoint as string);
     if (protocol !== 'https:' && !(protocol === 'http:' && LOCAL.test(hostname))) throw 0;
