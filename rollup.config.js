@@ -2,6 +2,7 @@
 // - dist/client.js, dist/server.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
 // - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, jose's decoder bundled in,
 //   minified, and refused when it grows past the gzip budget.
+import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -23,6 +24,16 @@ const ts = () =>
     },
     noEmitOnError: true,
   });
+
+/** Empties the output folder first, so chunks of earlier builds do not pile up in the package. */
+function emptyDir(dir) {
+  return {
+    name: 'empty-dir',
+    buildStart() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 function gzipBudget(limit) {
   return {
@@ -53,7 +64,7 @@ export default [
       banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
       chunkFileNames: 'chunks/[name]-[hash].js',
     },
-    plugins: [ts()],
+    plugins: [emptyDir('dist'), ts()],
   },
   {
     input: 'src/client/boot.ts',
