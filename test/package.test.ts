@@ -1,0 +1,107 @@
+// The package as its users get it: the built entries behind `exports`, their declarations, and what they import.
+// Needs `npm run build` (which `npm test` runs first).
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/paths.js';
+
+const root = packageRoot();
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { types: string; import: string }>;
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+
+/** Every file a declaration file reaches through relative imports, itself included. */
+function declarationGraph(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    source.forEachChild((node) => {
+      if (
+        (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+        node.moduleSpecifier &&
+        ts.isStringLiteral(node.moduleSpecifier) &&
+        node.moduleSpecifier.text.startsWith('.')
+      ) {
+        visit(join(file, '..', node.moduleSpecifier.text.replace(/\.js$/, '.d.ts')));
+      }
+    });
+  };
+  visit(entry);
+  return [...seen];
+}
+
+function anyKeywords(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  const walk = (node: ts.Node): void => {
+    if (node.kind === ts.SyntaxKind.AnyKeyword) {
+      const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+      found.push(`${file}:${line + 1}`);
+    }
+    node.forEachChild(walk);
+  };
+  walk(source);
+  return found;
+}
+
+/** Bare module specifiers a built ES module imports (static and dynamic). */
+function bareImports(file: string): string[] {
+  const code = readFileSync(file, 'utf8');
+  const specifiers = [...code.matchAll(/(?:^import[^'"]*|\bimport\()\s*['"]([^'"]+)['"]/gm)].map(
+    (match) => match[1] as string,
+  );
+  return specifiers.filter((specifier) => !specifier.startsWith('.'));
+}
+
+describe('the built package', () => {
+  const entries = Object.entries(manifest.exports).filter(([key]) => key !== './package.json');
+
+  it.each(entries)('export %s points at files that exist', (_key, target) => {
+    const files = typeof target === 'string' ? [target] : [target.types, target.import];
+    for (const file of files) expect(existsSync(join(root, file)), file).toBe(true);
+  });
+
+  it('the bin exists and starts with a shebang', () => {
+    for (const file of Object.values(manifest.bin)) {
+      expect(readFileSync(join(root, file), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    }
+  });
+
+  it.each(['.', './server'])('the public types of %s hold no `any`', (key) => {
+    const target = manifest.exports[key];
+    if (typeof target !== 'object') throw new Error(`export ${key} has no types`);
+    const files = declarationGraph(join(root, target.types));
+    expect(files.length).toBeGreaterThan(1);
+    expect(files.flatMap(anyKeywords)).toEqual([]);
+  });
+
+  it('the server entry imports nothing: no dependency, nothing Node-only', () => {
+    expect(bareImports(join(root, 'dist/server.js'))).toEqual([]);
+  });
+
+  it('the browser entry imports only jose, its one runtime dependency', () => {
+    expect(bareImports(join(root, 'dist/client.js'))).toEqual(['jose']);
+    expect(Object.keys(manifest.dependencies)).toEqual(['jose']);
+  });
+
+  it('the drop-in file is self-contained: no import, no require', () => {
+    const code = readFileSync(
+      join(root, 'assets/current-customer/current-customer.min.js'),
+      'utf8',
+    );
+    expect(code).not.toMatch(/\bimport\s*[({'"]|\brequire\(/);
+  });
+
+  it('the `any` check finds an `any` where there is one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scc-types-'));
+    const file = join(dir, 'index.d.ts');
+    writeFileSync(file, 'export declare function f(x: Record<string, any>): void;\n');
+    expect(anyKeywords(file)).toEqual([`${file}:1`]);
+  });
+});
