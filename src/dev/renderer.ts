@@ -95,13 +95,16 @@ export interface RenderInput {
   nonce: string | undefined;
 }
 
+/** What rendering needs of a theme: a loaded one, or templates held in memory. */
+export type ThemeSource = Pick<Theme, 'dir' | 'engine' | 'settings' | 'templates' | 'translations'>;
+
 export interface ThemeRenderer {
   hasTemplate(key: string): boolean;
   render(input: RenderInput): Promise<string>;
 }
 
 export async function createThemeRenderer(
-  theme: Theme,
+  theme: ThemeSource,
   Paper?: PaperRendererClass,
 ): Promise<ThemeRenderer> {
   const Renderer = Paper ?? (await loadPaper());
