@@ -1,14 +1,14 @@
 // The partials rendered by BigCommerce's real renderer: in the Cornerstone base layout patched by the
 // installer, and on their own for the parameters and the escaping.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createThemeRenderer, type ThemeRenderer } from '../../src/dev/renderer.js';
+import { loadTheme, readTemplates } from '../../src/dev/theme.js';
 import { install } from '../../src/theme/installer.js';
 import { CORNERSTONE, cleanUp, copyTheme } from './helpers/fixture.js';
 import { parseHtml } from './helpers/html.js';
-import { loadTemplates, renderPage, simpleTranslator } from './helpers/render.js';
+import { memoryTheme, renderPage } from './helpers/render.js';
 
 const PACKAGE_TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 const NONCE = 'rAnd0mN0nce==';
@@ -47,32 +47,29 @@ const CUSTOMER = {
 };
 
 describe('the patched Cornerstone base layout', () => {
-  let templates: Record<string, string>;
-  let original: Record<string, string>;
+  let patched: ThemeRenderer;
+  let original: ThemeRenderer;
   let settings: Record<string, unknown>;
-  let translator: ReturnType<typeof simpleTranslator>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const dir = copyTheme();
     install(dir, { clientId: 'app-client-id', endpoint: 'https://app.example.test/identify' });
-    templates = loadTemplates(join(dir, 'templates'));
-    original = loadTemplates(join(CORNERSTONE, 'templates'));
-    settings = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).settings;
-    translator = simpleTranslator(JSON.parse(readFileSync(join(dir, 'lang/en.json'), 'utf8')));
+    const theme = loadTheme(dir);
+    settings = theme.settings;
+    patched = await createThemeRenderer(theme);
+    original = await createThemeRenderer(loadTheme(CORNERSTONE));
   });
   afterAll(cleanUp);
 
   const render = (
     context: Record<string, unknown>,
     themeSettings: Record<string, unknown> = {},
-    use = templates,
+    use = patched,
   ): Promise<string> =>
-    renderPage({
-      templates: use,
+    renderPage(use, {
       page: 'layout/base',
       nonce: NONCE,
       siteSettings: SITE,
-      translator,
       context: {
         page_type: 'default',
         head: { title: 'Store', meta_tags: '', config: '', favicon: '/favicon.ico', scripts: '' },
@@ -127,8 +124,7 @@ describe('the patched Cornerstone base layout', () => {
     const off = await render({ customer: CUSTOMER }, { current_customer_enabled: false });
     expect(off).not.toContain('current-customer');
     expect(off).toBe(await render({ customer: CUSTOMER }, {}, original));
-    const lacking = await renderPage({
-      templates,
+    const lacking = await renderPage(patched, {
       page: 'layout/base',
       nonce: NONCE,
       siteSettings: SITE,
@@ -161,22 +157,26 @@ describe('the patched Cornerstone base layout', () => {
 });
 
 describe('the script partial on its own', () => {
-  const partials = loadTemplates(PACKAGE_TEMPLATES);
-  const renderBody = (
+  const partials = readTemplates(PACKAGE_TEMPLATES);
+  const renderBody = async (
     body: string,
     themeSettings: Record<string, unknown>,
     context: Record<string, unknown> = { customer: CUSTOMER },
   ): Promise<string> =>
-    renderPage({
-      templates: {
-        ...partials,
-        page: `<!DOCTYPE html><html><head></head><body>${body}</body></html>`,
+    renderPage(
+      await createThemeRenderer(
+        memoryTheme({
+          ...partials,
+          page: `<!DOCTYPE html><html><head></head><body>${body}</body></html>`,
+        }),
+      ),
+      {
+        page: 'page',
+        nonce: NONCE,
+        siteSettings: SITE,
+        context: { ...context, theme_settings: themeSettings },
       },
-      page: 'page',
-      nonce: NONCE,
-      siteSettings: SITE,
-      context: { ...context, theme_settings: themeSettings },
-    });
+    );
   const on = {
     current_customer_enabled: true,
     current_customer_app_client_id: 'first',
