@@ -1,15 +1,21 @@
-// npm run bench:page: what the Current Customer module costs a real page, in headless Chromium.
+// npm run bench:page: what the Current Customer module costs a real page, in headless Chromium, measured
+// side by side with a floor.
 //
-// Scenario 1 of the browser tests (a logged-in customer opens the demo page), several runs, each traced:
-// - navigation start → the backend POST leaving (ResourceSendRequest of the POST);
-// - the drop-in script starting (its EvaluateScript) → the first current.jwt request leaving;
-// - the module's own delay between the token arriving and the POST leaving (beyond the round trips);
-// - the module's main-thread time: its EvaluateScript and the functions it runs afterwards, from the trace,
-//   and, as a cross-check, CPU profiler samples whose stack holds a frame of the drop-in file;
-// - whether the drop-in script is render-blocking (Chromium's own classification of the request).
-// Runs the built CLI (`node dist/cli.js dev`) as a child process and reads the URLs it prints.
+// Scenario 1 of the browser tests (a logged-in customer opens the demo page). Two emulators run the same demo
+// theme; one renders the package's partial (the configuration element and the drop-in script), the other
+// renders the same configuration element and, instead of the drop-in, the floor: a minimal inline script that
+// does only the unavoidable work (fetch current.jwt with the cookie, read the text, POST {"token":…} as JSON
+// to the backend). Each runs in its own browser context (the emulators share the host, so their session
+// cookies would collide). Loads alternate module/floor run by run, so a noisy machine hits both alike; the
+// module's cost is the difference (median of the per-run differences) and the ratio of the medians.
+//
+// Two views per run, each traced:
+// - repeat view: a warm context (the CORS preflight is cached, Access-Control-Max-Age), as most page views;
+// - first view: a fresh context just logged in (no cached preflight, no compiled-code cache).
+// And, for the repeat view, a separate load with the CPU profiler, as a cross-check of main-thread time.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -18,6 +24,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS || 9);
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const DROP_IN = '/assets/current-customer/current-customer.min.js';
+const DEBUG = Boolean(process.env.BENCH_DEBUG);
 
 function fail(message) {
   console.error(`bench:page: ${message}`);
@@ -27,12 +34,52 @@ function fail(message) {
 if (!existsSync(CHROMIUM_PATH))
   fail(`no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
 if (!existsSync(join(root, 'dist/cli.js'))) fail('dist/cli.js is missing: run npm run build');
+if (!existsSync(join(root, DROP_IN.slice(1))))
+  fail(`${DROP_IN.slice(1)} is missing: run npm run build`);
 
-/** Starts the emulator (no demo panel: only the module runs) and resolves its two URLs. */
-function startEmulator() {
+/**
+ * The floor's partial: the same configuration element as the package's partial, then an inline script that
+ * does only what any implementation must. It signals the end like the module, with the same document event.
+ */
+const FLOOR_PARTIAL = `{{~#if @root.customer~}}
+{{> components/current-customer/config script=false}}
+<script nonce="{{nonce}}">
+fetch("/customer/current.jwt?app_client_id=" + encodeURIComponent({{{json @root.theme_settings.current_customer_app_client_id}}}), { credentials: "same-origin" })
+  .then((r) => r.text())
+  .then((token) => fetch({{{json @root.theme_settings.current_customer_endpoint}}}, { method: "POST", credentials: "omit", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token.trim() }) }))
+  .then((r) => r.json())
+  .then((detail) => document.dispatchEvent(new CustomEvent("current-customer:response", { detail })));
+</script>
+{{~/if~}}
+`;
+
+/** A copy of the demo theme whose script partial is the floor. */
+function floorTheme() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-page-floor-'));
+  cpSync(join(root, 'src/dev/demo-theme'), dir, { recursive: true });
+  const partials = join(dir, 'templates/components/current-customer');
+  cpSync(
+    join(root, 'templates/components/current-customer/config.html'),
+    join(partials, 'config.html'),
+  );
+  writeFileSync(join(partials, 'script.html'), FLOOR_PARTIAL);
+  return dir;
+}
+
+/** Starts an emulator (no demo panel: only the module or the floor runs) and resolves its two URLs. */
+function startEmulator(extraArgs = []) {
   const child = spawn(
     process.execPath,
-    [join(root, 'dist/cli.js'), 'dev', '--port', '0', '--backend-port', '0', '--no-panel'],
+    [
+      join(root, 'dist/cli.js'),
+      'dev',
+      '--port',
+      '0',
+      '--backend-port',
+      '0',
+      '--no-panel',
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -56,14 +103,31 @@ function startEmulator() {
 }
 
 const stats = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((v) => typeof v === 'number').sort((a, b) => a - b);
+  if (!sorted.length) return null;
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 };
 
-/** Reads one run's trace: times in ms relative to navigation start. */
-function analyse(trace, storefront, backend) {
+/** Total length of the union of [start, end) intervals: nested or overlapping events count once. */
+function unionMs(intervals) {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [s, e] of sorted) {
+    if (e <= end) continue;
+    total += e - Math.max(s, end);
+    end = e;
+  }
+  return total / 1000;
+}
+
+/**
+ * Reads one load's trace and CDP Network events: times in ms. `scriptUrl` is the script under test: the
+ * drop-in file, or for the floor the page itself (an inline script's EvaluateScript carries the page's URL).
+ */
+function analyse(trace, network, { storefront, backend, scriptUrl }) {
   const events = JSON.parse(trace.toString('utf8')).traceEvents;
   const nav = events
     .filter((e) => e.name === 'navigationStart' && e.args?.data?.isLoadingMainFrame)
@@ -76,74 +140,113 @@ function analyse(trace, storefront, backend) {
     (e) => e.args.data.url === backend && e.args.data.requestMethod === 'POST',
   );
   const scriptSend = sends.find((e) => e.args.data.url === new URL(DROP_IN, storefront).href);
-  const byRequest = (name, send) =>
-    events.find((e) => e.name === name && e.args?.data?.requestId === send?.args.data.requestId);
-  const jwtFinish = byRequest('ResourceFinish', jwtSend);
-  const evaluate = events.find(
-    (e) => e.name === 'EvaluateScript' && e.args?.data?.url?.endsWith(DROP_IN),
+  const jwtFinish = events.find(
+    (e) => e.name === 'ResourceFinish' && e.args?.data?.requestId === jwtSend?.args.data.requestId,
   );
-  if (!jwtSend || !postSend || !evaluate || !jwtFinish) {
-    const missing = { jwtSend, postSend, evaluate, jwtFinish };
+  const evaluate = events.find(
+    (e) => e.name === 'EvaluateScript' && e.ts >= nav.ts && e.args?.data?.url === scriptUrl,
+  );
+  const missing = { jwtSend, postSend, evaluate, jwtFinish };
+  if (Object.values(missing).some((v) => !v)) {
     throw new Error(
       `the trace lacks: ${Object.keys(missing)
         .filter((k) => !missing[k])
         .join(', ')}`,
     );
   }
-  const mainThread = { pid: evaluate.pid, tid: evaluate.tid };
-  // Main-thread work in the drop-in's own code: its evaluation, and every later top-level call into it
-  // (promise reactions show up under the task that ran them, so the profiler cross-checks this).
-  let traced = 0;
-  if (process.env.BENCH_DEBUG) {
-    for (const e of events) {
-      const url = e.args?.data?.url ?? e.args?.data?.stackTrace?.[0]?.url ?? '';
-      if (url.endsWith(DROP_IN) || e.name === 'FunctionCall')
-        console.log(
-          e.name,
-          e.ph,
-          e.pid === evaluate.pid && e.tid === evaluate.tid,
-          ms(e.ts).toFixed(2),
-          e.dur,
-          url.slice(-30),
-        );
-    }
-  }
-  for (const e of events) {
-    if (e.pid !== mainThread.pid || e.tid !== mainThread.tid || e.ph !== 'X') continue;
-    const url = e.args?.data?.url ?? '';
-    if (
-      // v8.compile runs inside EvaluateScript: not counted twice.
-      (e.name === 'EvaluateScript' || e.name === 'FunctionCall') &&
-      url.endsWith(DROP_IN)
-    ) {
-      traced += (e.dur ?? 0) / 1000;
-    }
-  }
+  const onMain = (e) => e.pid === evaluate.pid && e.tid === evaluate.tid && e.ph === 'X';
+  const evalEnd = evaluate.ts + evaluate.dur;
+  // Compilation on the main thread inside the script's evaluation (the drop-in is mostly parsed off the main
+  // thread while it streams in; what remains, and lazy compiles of inner functions, shows up as v8.compile).
+  const compile = unionMs(
+    events
+      .filter((e) => onMain(e) && e.name === 'v8.compile' && e.ts >= evaluate.ts && e.ts < evalEnd)
+      .map((e) => [e.ts, e.ts + e.dur]),
+  );
+  // All JavaScript on the main thread after the script under test ran: event listeners and timers
+  // (FunctionCall) and promise reactions (RunMicrotasks), to the end of the load. Both pages are the same
+  // but for the script, so the module's share is the difference with the floor. Intervals are merged, so a
+  // checkpoint nested in a call is not counted twice.
+  const later = unionMs(
+    events
+      .filter(
+        (e) =>
+          onMain(e) &&
+          e.ts >= evalEnd &&
+          (e.name === 'FunctionCall' || e.name === 'RunMicrotasks') &&
+          typeof e.dur === 'number',
+      )
+      .map((e) => [e.ts, e.ts + e.dur]),
+  );
+  // CDP Network: the preflight (an OPTIONS the network service sends after fetch() was called) and when the
+  // POST itself went out (its timing's requestTime + sendStart, same clock as the trace).
+  const sentOf = (requestId) => {
+    const r = network.find(
+      (n) => n.method === 'Network.responseReceived' && n.params.requestId === requestId,
+    );
+    const t = r?.params.response.timing;
+    return t ? t.requestTime * 1e6 + t.sendStart * 1000 : undefined;
+  };
+  const preflight = network.find(
+    (n) =>
+      n.method === 'Network.requestWillBeSent' &&
+      n.params.request.method === 'OPTIONS' &&
+      n.params.request.url === backend,
+  );
+  const preflightDone = preflight
+    ? network.find(
+        (n) =>
+          n.method === 'Network.responseReceived' &&
+          n.params.requestId === preflight.params.requestId,
+      )
+    : undefined;
+  const postRequest = network.find(
+    (n) =>
+      n.method === 'Network.requestWillBeSent' &&
+      n.params.request.method === 'POST' &&
+      n.params.request.url === backend,
+  );
+  const postWire = postRequest ? sentOf(postRequest.params.requestId) : undefined;
   const fcp = events.find((e) => e.name === 'firstContentfulPaint' && e.ts >= nav.ts);
+  if (DEBUG) {
+    for (const e of events) {
+      if (e.ts < nav.ts || !onMain(e)) continue;
+      if (/EvaluateScript|FunctionCall|RunMicrotasks|v8.compile/.test(e.name))
+        console.log(e.name, ms(e.ts).toFixed(2), e.dur, (e.args?.data?.url ?? '').slice(-30));
+    }
+  }
   return {
-    navToPost: ms(postSend.ts),
+    navToFetch: ms(postSend.ts),
+    navToWire: postWire === undefined ? undefined : ms(postWire),
     scriptToJwt: (jwtSend.ts - evaluate.ts) / 1000,
-    jwtToPost: (postSend.ts - (jwtFinish.args.data.finishTime * 1e6 || jwtFinish.ts)) / 1000,
-    tracedMainThread: traced,
-    // No request at all when Blink served the script from its memory cache.
+    jwtToFetch: (postSend.ts - (jwtFinish.args.data.finishTime * 1e6 || jwtFinish.ts)) / 1000,
+    preflight:
+      preflight && preflightDone
+        ? preflightDone.params.timestamp * 1e3 - preflight.params.timestamp * 1e3
+        : undefined,
+    fetchToWire: postWire === undefined ? undefined : (postWire - postSend.ts) / 1000,
+    evaluate: evaluate.dur / 1000,
+    compile,
+    later,
+    mainThread: evaluate.dur / 1000 + later,
+    // No request at all when Blink served the script from its memory cache; none for an inline script.
     renderBlocking: scriptSend ? (scriptSend.args.data.renderBlocking ?? 'unknown') : null,
     fcpBeforeScript: fcp ? fcp.ts < evaluate.ts : null,
   };
 }
 
 /**
- * Milliseconds of profiler samples with a drop-in frame anywhere on the stack: the module's code and the
- * natives it calls (fetch, addEventListener). On a busy machine a sampling gap can land on the module, so
- * this reads high; BENCH_DEBUG=1 prints the frames.
+ * Milliseconds of profiler samples with a frame of `url` anywhere on the stack: the script's code and the
+ * natives it calls (fetch, addEventListener). Sampling on a busy machine reads high and varies.
  */
-function profiledTime(profile, dropInUrl) {
+function profiledTime(profile, url) {
   const parent = new Map();
   const own = new Map();
   for (const node of profile.nodes) {
-    own.set(node.id, node.callFrame.url === dropInUrl);
+    own.set(node.id, node.callFrame.url === url);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
-  const inModule = (id) => {
+  const inScript = (id) => {
     for (let n = id; n !== undefined; n = parent.get(n)) if (own.get(n)) return true;
     return false;
   };
@@ -151,90 +254,168 @@ function profiledTime(profile, dropInUrl) {
   const byFrame = new Map();
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   profile.samples.forEach((id, i) => {
-    if (inModule(id)) {
-      micros += profile.timeDeltas[i + 1] ?? 0;
+    if (inScript(id)) {
+      const delta = profile.timeDeltas[i + 1] ?? 0;
+      micros += delta;
       const f = nodes.get(id).callFrame;
       const key = `${f.functionName || '(anon)'} ${f.url.slice(-20)}:${f.lineNumber}:${f.columnNumber}`;
-      byFrame.set(key, (byFrame.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+      byFrame.set(key, (byFrame.get(key) ?? 0) + delta);
     }
   });
-  if (process.env.BENCH_DEBUG) console.log([...byFrame].sort((a, b) => b[1] - a[1]).slice(0, 12));
+  if (DEBUG) console.log([...byFrame].sort((a, b) => b[1] - a[1]).slice(0, 12));
   return micros / 1000;
 }
 
-const emulator = await startEmulator();
-const browser = await chromium.launch({
-  executablePath: CHROMIUM_PATH,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  ],
-});
-const results = [];
+const floorDir = floorTheme();
+const subjects = [];
+let browser;
 try {
-  const context = await browser.newContext();
-  await context.addInitScript(() => {
-    window.__currentCustomerResponse = new Promise((resolve) =>
-      document.addEventListener('current-customer:response', () => resolve(true), { once: true }),
-    );
+  subjects.push({ name: 'module', ...(await startEmulator()) });
+  subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
+  for (const s of subjects) {
+    s.scriptUrl = s.name === 'module' ? new URL(DROP_IN, s.storefront).href : s.storefront;
+    s.results = [];
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
   });
-  const login = await context.newPage();
-  await login.goto(new URL('/login?redirect=/about', emulator.storefront).href);
-  await login.close();
-
-  // One warm-up run (the first load compiles and caches), then the measured ones.
-  for (let run = 0; run <= RUNS; run++) {
-    // The trace and the CPU profile are taken in separate loads so neither inflates the other.
-    const page = await context.newPage();
-    await browser.startTracing(page, {
-      categories: ['devtools.timeline', 'blink.user_timing', 'loading'],
+  /** A context logged in as the demo customer, with no page of the storefront opened yet. */
+  const loggedIn = async (s) => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      window.__currentCustomerResponse = new Promise((resolve) =>
+        document.addEventListener('current-customer:response', () => resolve(true), { once: true }),
+      );
     });
-    await page.goto(emulator.storefront);
+    const response = await context.request.get(
+      new URL('/login?redirect=/about', s.storefront).href,
+    );
+    if (!response.ok()) throw new Error(`log in failed: ${response.status()}`);
+    return context;
+  };
+  /** One traced load of the storefront's home page in `context`. */
+  const traced = async (s, context) => {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    const network = [];
+    for (const method of ['Network.requestWillBeSent', 'Network.responseReceived'])
+      cdp.on(method, (params) => network.push({ method, params }));
+    await cdp.send('Network.enable');
+    await browser.startTracing(page, {
+      categories: ['devtools.timeline', 'blink.user_timing', 'loading', 'v8.execute'],
+    });
+    await page.goto(s.storefront);
     await page.evaluate(() => window.__currentCustomerResponse);
     const trace = await browser.stopTracing();
     await page.close();
-
-    const profiled = await context.newPage();
-    const cdp = await context.newCDPSession(profiled);
+    return analyse(trace, network, s);
+  };
+  const profiled = async (s, context) => {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
     await cdp.send('Profiler.start');
-    await profiled.goto(emulator.storefront);
-    await profiled.evaluate(() => window.__currentCustomerResponse);
+    await page.goto(s.storefront);
+    await page.evaluate(() => window.__currentCustomerResponse);
     const { profile } = await cdp.send('Profiler.stop');
-    await profiled.close();
-    if (run > 0) {
-      results.push({
-        ...analyse(trace, emulator.storefront, emulator.backend),
-        profiled: profiledTime(profile, new URL(DROP_IN, emulator.storefront).href),
-      });
+    await page.close();
+    return profiledTime(profile, s.scriptUrl);
+  };
+
+  for (const s of subjects) s.warm = await loggedIn(s);
+  // One warm-up round (the first load compiles and caches, and caches the preflight), then the measured ones.
+  for (let run = 0; run <= RUNS; run++) {
+    const order = run % 2 ? [...subjects].reverse() : subjects;
+    const round = new Map(subjects.map((s) => [s, {}]));
+    for (const s of order) {
+      const fresh = await loggedIn(s);
+      round.get(s).first = await traced(s, fresh);
+      await fresh.close();
     }
+    for (const s of order) round.get(s).repeat = await traced(s, s.warm);
+    for (const s of order) round.get(s).profiled = await profiled(s, s.warm);
+    if (run > 0) for (const s of subjects) s.results.push(round.get(s));
   }
 } finally {
-  await browser.close();
-  emulator.child.kill('SIGINT');
+  await browser?.close();
+  for (const s of subjects) s.child.kill('SIGINT');
+  rmSync(floorDir, { recursive: true, force: true });
 }
 
-const row = (label, key) => {
-  const { median, min, max } = stats(results.map((r) => r[key]));
-  const f = (v) => v.toFixed(2).padStart(8);
-  console.log(`${label.padEnd(58)}${f(median)}${f(min)}${f(max)}`);
+const [module, floor] = subjects;
+const f = (v, width = 7) => (v === undefined ? '–' : v.toFixed(2)).padStart(width);
+const W = 60;
+const header = () =>
+  console.log(
+    `${''.padEnd(W)}${'module'.padStart(7)}${'(min–max)'.padStart(16)}${'floor'.padStart(8)}${'(min–max)'.padStart(16)}${'Δ'.padStart(8)}${'ratio'.padStart(7)}`,
+  );
+const row = (label, pick) => {
+  const m = stats(module.results.map(pick));
+  const fl = stats(floor.results.map(pick));
+  // Δ: median of the per-run differences (the two loads of a run are adjacent in time).
+  const d = stats(
+    module.results.map((r, i) => {
+      const a = pick(r);
+      const b = pick(floor.results[i]);
+      return typeof a === 'number' && typeof b === 'number' ? a - b : undefined;
+    }),
+  );
+  const range = (s) => (s ? `(${s.min.toFixed(1)}–${s.max.toFixed(1)})` : '').padStart(16);
+  const ratio = m && fl && fl.median > 0 ? `${(m.median / fl.median).toFixed(1)}×` : '–';
+  console.log(
+    `${label.padEnd(W)}${f(m?.median)}${range(m)}${f(fl?.median, 8)}${range(fl)}${f(d?.median, 8)}${ratio.padStart(7)}`,
+  );
 };
-console.log(`\nCurrent Customer module in Chromium, logged-in page, ${results.length} runs (ms)`);
-console.log(`${''.padEnd(58)}${'median'.padStart(8)}${'min'.padStart(8)}${'max'.padStart(8)}`);
-row('navigation start → POST to the backend leaves', 'navToPost');
-row('drop-in script starts → current.jwt request leaves', 'scriptToJwt');
-row('current.jwt response finished → POST leaves (module delay)', 'jwtToPost');
-row("module's main-thread time, trace (evaluate + calls)", 'tracedMainThread');
-row("module's main-thread time, CPU profile (incl. native fetch)", 'profiled');
-const blocking = [...new Set(results.map((r) => r.renderBlocking).filter(Boolean))].join(', ');
-const fcp = results.filter((r) => r.fcpBeforeScript === true).length;
-console.log(`drop-in request render-blocking classification: ${blocking}`);
-console.log(`first contentful paint before the drop-in ran: ${fcp} of ${results.length} runs`);
+
+console.log(
+  `\nCurrent Customer module vs. floor (inline fetch + POST) in Chromium, logged-in page, ${module.results.length} runs each, interleaved (ms; Δ = median of per-run module − floor)`,
+);
+for (const view of ['repeat', 'first']) {
+  console.log(
+    view === 'repeat'
+      ? '\nrepeat view (warm context: preflight cached by Access-Control-Max-Age, code cache warm)'
+      : '\nfirst view (fresh context just logged in: preflight sent, caches cold)',
+  );
+  header();
+  const v = (key) => (r) => r[view][key];
+  row('navigation start → fetch() for the POST called', v('navToFetch'));
+  row('navigation start → POST on the wire (after any preflight)', v('navToWire'));
+  row('script starts → current.jwt request leaves', v('scriptToJwt'));
+  row('current.jwt response finished → fetch() for the POST called', v('jwtToFetch'));
+  row('fetch() for the POST called → POST on the wire', v('fetchToWire'));
+  row('  of which the preflight OPTIONS round trip', v('preflight'));
+  row('main thread: script evaluation (compile + run)', v('evaluate'));
+  row('  of which v8.compile on the main thread', v('compile'));
+  row('main thread: later JS (calls + microtasks, to the end)', v('later'));
+  row('main thread: total', v('mainThread'));
+  const preflights = (s) => s.results.filter((r) => r[view].preflight !== undefined).length;
+  console.log(
+    `preflight seen in: module ${preflights(module)}/${module.results.length}, floor ${preflights(floor)}/${floor.results.length} runs`,
+  );
+}
+console.log('\nrepeat view, CPU profile (separate load, 50 µs sampling)');
+header();
+row("samples with the script's frames on the stack (incl. fetch)", (r) => r.profiled);
+const classes = (view) =>
+  [...new Set(module.results.map((r) => r[view].renderBlocking).filter(Boolean))].join(', ') ||
+  'no request (memory cache)';
+const fcp = (s, view) => s.results.filter((r) => r[view].fcpBeforeScript === true).length;
+console.log(
+  `\ndrop-in request render-blocking classification: repeat ${classes('repeat')}; first ${classes('first')} (the floor is inline: it runs while the parser reaches it)`,
+);
+for (const view of ['repeat', 'first'])
+  console.log(
+    `first contentful paint before the script ran (${view} view): module ${fcp(module, view)} of ${module.results.length}, floor ${fcp(floor, view)} of ${floor.results.length} runs`,
+  );
