@@ -17,8 +17,9 @@ export const backoff = (attempt: number, retryAfter?: number, random = Math.rand
 
 /** A `Retry-After` header (delay seconds or an HTTP date) in milliseconds from now, clamped. */
 export const parseRetryAfter = (value: string | null): number | undefined => {
-  const v = value?.trim();
-  if (!v) return;
+  // A missing header leaves `v` undefined: the pattern refuses it and Date.parse gives NaN, as for
+  // an empty one, so no separate check is needed.
+  const v = value?.trim() as string;
   const ms = /^\d+$/.test(v) ? +v * 1000 : Date.parse(v) - Date.now();
   // A date in the past is 0; a value that is neither a number nor a date is ignored.
   return ms < 0 ? 0 : ms >= 0 ? Math.min(ms, MAX_RETRY_AFTER) : undefined;
