@@ -1,5 +1,10 @@
 import { CurrentCustomerError } from './errors.js';
-import { type CurrentCustomerEventName, createEmitter, type Handler } from './events.js';
+import type {
+  CurrentCustomerEventDetailMap,
+  CurrentCustomerEventMap,
+  CurrentCustomerEventName,
+  Handler,
+} from './events.js';
 import { type CurrentCustomerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from './retry.js';
 import { type CurrentCustomerClaims, decodeToken, readToken } from './token.js';
@@ -55,7 +60,42 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   }
   const { endpoint, credentials, autoRefresh, leewaySeconds, timeoutMs, fetch: transport } = config;
   const doc = globalThis.document as Document | undefined;
-  const { on, emit } = createEmitter(appClientId, config.debug, doc);
+
+  // Handlers registered with `on` are called first, in order (a throwing handler is logged with
+  // `console.error` and stops nothing), then a `current-customer:<type>` CustomEvent is dispatched
+  // on `document`. A plain Set of [type, handler] entries: smaller in the drop-in file than an
+  // EventTarget with a CustomEvent per handler call. One entry per on() call, so one handler
+  // subscribed twice runs twice; a copy is iterated, so a handler subscribed during an emit waits
+  // for the next one, as with events.
+  const handlers = new Set<[CurrentCustomerEventName, (payload: never) => void]>();
+  const on = <K extends CurrentCustomerEventName>(type: K, handler: Handler<K>) => {
+    const entry: [CurrentCustomerEventName, (payload: never) => void] = [type, handler];
+    handlers.add(entry);
+    return () => {
+      handlers.delete(entry);
+    };
+  };
+  /** `key` names the payload in the document event's `detail` (see CurrentCustomerEventDetailMap). */
+  const emit = <K extends CurrentCustomerEventName>(
+    type: K,
+    payload?: CurrentCustomerEventMap[K],
+    key?: Exclude<keyof CurrentCustomerEventDetailMap[K], 'appClientId'>,
+  ) => {
+    // Debug logs name the event, never the token.
+    if (config.debug) console.debug('current-customer', appClientId, type);
+    for (const [name, handler] of [...handlers])
+      if (name === type)
+        try {
+          (handler as Handler<K>)(payload as CurrentCustomerEventMap[K]);
+        } catch (error) {
+          console.error(error);
+        }
+    doc?.dispatchEvent(
+      new CustomEvent(`current-customer:${type}`, {
+        detail: key ? { appClientId, [key]: payload } : { appClientId },
+      }),
+    );
+  };
 
   let token: string | null = null;
   let claims: CurrentCustomerClaims | null = null;
@@ -67,9 +107,10 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   /** Aborts every request in flight and every backoff wait. */
   const aborts = new Set<() => void>();
 
-  const valid = () => token != null && Date.now() < expiresAt;
+  // expiresAt is 0 whenever no token is held, so the clock alone decides.
+  const valid = () => Date.now() < expiresAt;
   const report = (error: CurrentCustomerError) => {
-    if (error.code !== 'aborted') emit('error', error, { error });
+    if (error.code !== 'aborted') emit('error', error, 'error');
   };
   const abortAll = () => {
     for (const abort of aborts) abort();
@@ -92,11 +133,11 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   };
 
   /**
-   * Settles with what `work` gives, or after `ms` milliseconds (rejecting with `timeout`, or
-   * resolving when `timeout` is false), or on `pagehide`/`stop()` (rejecting with `aborted`),
+   * Settles with what `work` gives, or after `ms` milliseconds (rejecting with `timeout`; without
+   * `work`, resolving: a plain wait), or on `pagehide`/`stop()` (rejecting with `aborted`),
    * whichever comes first; then aborts `work`'s signal.
    */
-  const guard = <T>(ms: number, timeout: boolean, work: (signal: AbortSignal) => Promise<T>) =>
+  const guard = <T>(ms: number, work?: (signal: AbortSignal) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
       const end = (
@@ -111,9 +152,9 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
         else resolve(value as T);
       };
       const abort = () => end('aborted');
-      const t = setTimeout(end, ms, timeout && 'timeout');
+      const t = setTimeout(end, ms, work && 'timeout');
       aborts.add(abort);
-      work(controller.signal).then(
+      work?.(controller.signal).then(
         (value) => end(false, value),
         (cause) => end('network', cause),
       );
@@ -128,7 +169,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
     for (let attempt = 1; ; attempt++) {
       let error: CurrentCustomerError;
       try {
-        const result = await guard(timeoutMs, true, async (signal): Promise<[Response, string]> => {
+        const result = await guard(timeoutMs, async (signal): Promise<[Response, string]> => {
           const response = await transport(url, { ...init, signal });
           return [response, await response.text()];
         });
@@ -145,8 +186,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
         error = e as CurrentCustomerError;
       }
       if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
-      const delay = backoff(attempt, error.retryAfter);
-      await guard(delay, false, () => new Promise(() => {}));
+      await guard(backoff(attempt, error.retryAfter));
     }
   };
 
@@ -159,10 +199,11 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
         { credentials: 'same-origin', cache: 'no-store' },
       );
       token = claims = null;
+      expiresAt = 0;
       if (response.status === 404) {
         guest = true;
         clearTimeout(timer);
-        emit('guest', undefined, {});
+        emit('guest');
         return null;
       }
       const jwt = readToken(body) as string;
@@ -174,7 +215,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
       // Local clock only: the storefront's clock may differ from this one by minutes.
       expiresAt = Date.now() + Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
       arm();
-      emit('token', decoded, { claims: decoded });
+      emit('token', decoded, 'claims');
       return jwt;
     } catch (e) {
       report(e as CurrentCustomerError);
@@ -197,21 +238,22 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
           body: JSON.stringify({ token: jwt }),
         });
         let data: unknown = text;
-        // JSON when it says so and parses (an empty body is null), else the text.
-        if (/json/i.test(response.headers.get('content-type') ?? ''))
+        // JSON when it says so and parses (an empty body is null), else the text. (A missing
+        // content-type is null, which the pattern tests as "null": not JSON.)
+        if (/json/i.test(response.headers.get('content-type') as string))
           try {
             data = text ? JSON.parse(text) : null;
           } catch {}
-        emit('response', data, { data });
+        emit('response', data, 'data');
         return data;
-      } catch (e) {
-        const error = e as CurrentCustomerError;
-        if (retried || error.code !== 'backend_http_401') {
-          report(error);
+      } catch (error) {
+        if (retried || (error as CurrentCustomerError).code !== 'backend_http_401') {
+          report(error as CurrentCustomerError);
           throw error;
         }
         // The backend refused this token: fetch a fresh one and try once more.
         token = claims = null;
+        expiresAt = 0;
       }
     }
   });
@@ -231,12 +273,9 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   };
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
     if (!doc) return;
-    for (const [target, type, listener] of [
-      [window, 'online', wake],
-      [window, 'pagehide', abortAll],
-      [doc, 'visibilitychange', wake],
-    ] as const)
-      target[method](type, listener);
+    window[method]('online', wake);
+    window[method]('pagehide', abortAll);
+    doc[method]('visibilitychange', wake);
   };
 
   return {
