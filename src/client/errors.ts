@@ -26,6 +26,9 @@ export class CurrentCustomerError extends Error {
     retryAfter?: number,
   ) {
     super(message, { cause });
-    Object.assign(this, { name: 'CurrentCustomerError', code, status, retryAfter });
+    this.name = 'CurrentCustomerError';
+    this.code = code;
+    this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
