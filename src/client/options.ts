@@ -24,7 +24,8 @@ export interface CurrentCustomerOptions {
 
 export type ResolvedOptions = Required<CurrentCustomerOptions> & { endpoint: string };
 
-const LOCAL = /^(localhost|127\.0\.0\.1|\[::1\])$/;
+/** Tested against an endpoint's protocol and hostname run together: https anywhere, http on this machine. */
+const SECURE = /^(https:|http:(localhost|127\.0\.0\.1|\[::1\])$)/;
 
 /** The defaults; a given value must have the same type (a number: from 0 to 600000). */
 const DEFAULTS = {
@@ -51,7 +52,7 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
     fail('appClientId', 'letters, digits, - or _');
   try {
     const { protocol, hostname } = new URL(endpoint as string);
-    if (protocol !== 'https:' && !(protocol === 'http:' && LOCAL.test(hostname))) throw 0;
+    if (!SECURE.test(protocol + hostname)) throw 0;
   } catch {
     fail('endpoint', 'an https: URL (http: on localhost)');
   }
