@@ -97,15 +97,18 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
     );
   };
 
-  let token: string | null = null;
-  let claims: CurrentCustomerClaims | null = null;
+  // Read only while valid(): no initial value needed.
+  let token: string | null;
+  let claims: CurrentCustomerClaims | null;
   let expiresAt = 0;
   let guest = false;
   let started = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let epoch = 0;
-  /** Aborts every request in flight and every backoff wait. */
-  const aborts = new Set<() => void>();
+  /**
+   * Aborts every request in flight and every backoff wait. abortAll() replaces the Set, so a new
+   * Set is also a new epoch: the shared runs started before it are forgotten.
+   */
+  let aborts = new Set<() => void>();
 
   // expiresAt is 0 whenever no token is held, so the clock alone decides.
   const valid = () => Date.now() < expiresAt;
@@ -114,15 +117,15 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   };
   const abortAll = () => {
     for (const abort of aborts) abort();
-    epoch++;
+    aborts = new Set();
   };
   /** Concurrent callers share one run of `task`; a new epoch (after an abort) forgets it. */
   const shared = <T>(task: () => Promise<T>) => {
     let current: Promise<T> | undefined;
-    let since = -1;
+    let since: typeof aborts | undefined;
     return (): Promise<T> => {
-      if (!current || since !== epoch) {
-        since = epoch;
+      if (!current || since !== aborts) {
+        since = aborts;
         const p = task().finally(() => {
           if (current === p) current = undefined;
         });
@@ -167,7 +170,6 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
     init: RequestInit,
   ): Promise<[Response, string]> => {
     for (let attempt = 1; ; attempt++) {
-      let error: CurrentCustomerError;
       try {
         const result = await guard(timeoutMs, async (signal): Promise<[Response, string]> => {
           const response = await transport(url, { ...init, signal });
@@ -175,18 +177,18 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
         });
         const { ok, status, headers } = result[0];
         if (ok || (status === 404 && side === 'storefront')) return result;
-        error = new CurrentCustomerError(
+        throw new CurrentCustomerError(
           `${side}_http_${status}`,
           undefined,
           undefined,
           status,
           parseRetryAfter(headers.get('retry-after')),
         );
-      } catch (e) {
-        error = e as CurrentCustomerError;
+      } catch (error) {
+        // Every failure lands here, an HTTP error status included: retry it or give up.
+        if (attempt >= MAX_ATTEMPTS || !retryable(error as CurrentCustomerError)) throw error;
+        await guard(backoff(attempt, (error as CurrentCustomerError).retryAfter));
       }
-      if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
-      await guard(backoff(attempt, error.retryAfter));
     }
   };
 
@@ -261,15 +263,18 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   const refresh = () => {
     post().catch(() => {});
   };
-  /** On timer, `visibilitychange` and `online`: refresh if the token expired and the page is visible. */
+  /**
+   * On timer, `visibilitychange` and `online`, while the page is visible: refresh if the token
+   * expired, else set the timer again (it may have fired early, or the clock moved).
+   */
   const wake = () => {
-    if (started && autoRefresh && !guest && doc?.visibilityState !== 'hidden' && !valid())
-      refresh();
+    if (started && autoRefresh && !guest && doc?.visibilityState !== 'hidden')
+      if (valid()) arm();
+      else refresh();
   };
   const arm = () => {
     clearTimeout(timer);
-    if (started && autoRefresh)
-      timer = setTimeout(() => (valid() ? arm() : wake()), expiresAt - Date.now());
+    if (started && autoRefresh) timer = setTimeout(wake, expiresAt - Date.now());
   };
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
     if (!doc) return;
