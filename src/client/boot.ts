@@ -26,7 +26,7 @@ if (!host.StencilCurrentCustomer) {
           client.start();
         }
       } catch {
-        console.error('current-customer: invalid JSON in data-current-customer');
+        console.error('current-customer: invalid JSON');
       }
     }
   };
