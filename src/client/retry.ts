@@ -26,5 +26,6 @@ export const parseRetryAfter = (value: string | null): number | undefined => {
 };
 
 /** Network errors, timeouts, 429 and 5xx are worth another attempt; nothing else is. */
-export const retryable = ({ code, status = 0 }: CurrentCustomerError): boolean =>
-  code === 'network' || code === 'timeout' || status === 429 || status >= 500;
+export const retryable = ({ code, status }: CurrentCustomerError): boolean =>
+  // No status (undefined) is neither 429 nor >= 500.
+  code === 'network' || code === 'timeout' || status === 429 || (status as number) >= 500;

@@ -46,8 +46,7 @@ export const decodeToken = (jwt: unknown): CurrentCustomerClaims => {
         typeof exp === 'number' &&
         lifetime > 0 &&
         lifetime <= MAX_LIFETIME &&
-        id != null &&
-        id !== ''
+        (id ?? '') !== ''
       )
         return claims as CurrentCustomerClaims;
     }
