@@ -64,9 +64,9 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
   // Handlers registered with `on` are called first, in order (a throwing handler is logged with
   // `console.error` and stops nothing), then a `current-customer:<type>` CustomEvent is dispatched
   // on `document`. A plain Set of [type, handler] entries: smaller in the drop-in file than an
-  // EventTarget with a CustomEvent per handler call. One entry per on() call, so one handler
-  // subscribed twice runs twice; a copy is iterated, so a handler subscribed during an emit waits
-  // for the next one, as with events.
+  // EventTarget with a CustomEvent per handler call. As with events: one entry per on() call, so
+  // one handler subscribed twice runs twice; a copy is iterated, so a handler subscribed during an
+  // emit waits for the next one, and one unsubscribed during an emit is not called.
   const handlers = new Set<[CurrentCustomerEventName, (payload: never) => void]>();
   const on = <K extends CurrentCustomerEventName>(type: K, handler: Handler<K>) => {
     const entry: [CurrentCustomerEventName, (payload: never) => void] = [type, handler];
@@ -82,11 +82,11 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
     key?: Exclude<keyof CurrentCustomerEventDetailMap[K], 'appClientId'>,
   ) => {
     // Debug logs name the event, never the token.
-    if (config.debug) console.debug('current-customer', appClientId, type);
-    for (const [name, handler] of [...handlers])
-      if (name === type)
+    if (config.debug) console.debug(`current-customer:${type}`, appClientId);
+    for (const entry of [...handlers])
+      if (entry[0] === type && handlers.has(entry))
         try {
-          (handler as Handler<K>)(payload as CurrentCustomerEventMap[K]);
+          (entry[1] as Handler<K>)(payload as CurrentCustomerEventMap[K]);
         } catch (error) {
           console.error(error);
         }
@@ -205,7 +205,8 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
       if (response.status === 404) {
         guest = true;
         clearTimeout(timer);
-        emit('guest');
+        // on() handlers get null: what they got when each call was a CustomEvent with no detail.
+        emit('guest', null as never);
         return null;
       }
       const jwt = readToken(body) as string;
