@@ -56,7 +56,7 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
     const { protocol, hostname } = new URL(endpoint as string);
     if (!SECURE.test(protocol + hostname)) throw 0;
   } catch {
-    fail('endpoint', 'an https: URL');
+    fail('endpoint', 'an https: URL (http: on localhost)');
   }
   const resolved: Record<string, unknown> = { appClientId, endpoint: String(endpoint) };
   for (const [name, fallback] of Object.entries(DEFAULTS)) {
