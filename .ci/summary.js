@@ -1,10 +1,13 @@
-// Prints vitest's JSON report as one closing line: "N passed, N failed, N skipped".
+// Prints vitest's JSON report as one closing line: "N passed, N failed, N skipped". A test file that failed
+// before running any test (an import error, a throwing hook) counts as one failure.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2];
-const report = JSON.parse(readFileSync(file, 'utf8'));
+const report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const brokenFiles = report.testResults.filter(
+  (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+).length;
 const passed = report.numPassedTests;
-const failed = report.numFailedTests + (report.numFailedTestSuites ?? 0);
+const failed = report.numFailedTests + brokenFiles;
 const skipped = report.numPendingTests + report.numTodoTests;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-if (passed === 0 || failed > 0) process.exit(1);
+if (!report.success || passed === 0 || failed > 0) process.exit(1);
