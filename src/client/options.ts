@@ -24,8 +24,17 @@ export interface CurrentCustomerOptions {
 
 export type ResolvedOptions = Required<CurrentCustomerOptions> & { endpoint: string };
 
-/** Tested against an endpoint's protocol and hostname run together: https anywhere, http on this machine. */
-const SECURE = /^(https:|http:(localhost|127\.0\.0\.1|\[::1\])$)/;
+/**
+ * An app client id: letters, digits, `_` and `-`, so there is nothing to escape in the storefront URL.
+ * The installer and the emulator check `--client-id` with this same rule.
+ */
+export const APP_CLIENT_ID = /^[\w-]+$/;
+
+/**
+ * Tested against an endpoint's protocol and hostname run together (`url.protocol + url.hostname`): https
+ * anywhere, http on this machine only. The installer checks `--endpoint` with this same rule.
+ */
+export const SECURE_ENDPOINT = /^(https:|http:(localhost|127\.0\.0\.1|\[::1\])$)/;
 
 /** The defaults; a given value must have the same type (a number: from 0 to 600000). */
 const DEFAULTS = {
@@ -50,11 +59,11 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
   };
   const { appClientId, endpoint } = given;
   // Client ids are letters and digits: nothing to escape in the storefront URL.
-  if (typeof appClientId !== 'string' || !/^[\w-]+$/.test(appClientId))
+  if (typeof appClientId !== 'string' || !APP_CLIENT_ID.test(appClientId))
     fail('appClientId', '/^[\\w-]+$/');
   try {
     const { protocol, hostname } = new URL(endpoint as string);
-    if (!SECURE.test(protocol + hostname)) throw 0;
+    if (!SECURE_ENDPOINT.test(protocol + hostname)) throw 0;
   } catch {
     fail('endpoint', 'an https: URL (http: on localhost)');
   }

@@ -1,6 +1,7 @@
 // Settings of the dev command, from flags and environment variables (flags win), with defaults that work
 // with no configuration at all.
 import { randomBytes } from 'node:crypto';
+import { APP_CLIENT_ID } from '../client/options.js';
 import { DevError } from './errors.js';
 
 export const DEFAULT_PORT = 3737;
@@ -128,9 +129,9 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
     help: switches.has('--help'),
   };
 
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(options.clientId)) {
+  if (!APP_CLIENT_ID.test(options.clientId) || options.clientId.length > 128) {
     throw new DevError(
-      `${clientId?.name ?? '--client-id'} must be 1 to 128 letters, digits, '.', '_' or '-'`,
+      `${clientId?.name ?? '--client-id'} must be 1 to 128 letters, digits, '_' or '-'`,
     );
   }
   if (options.clientSecret.length < 8) {

@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { APP_CLIENT_ID, SECURE_ENDPOINT } from '../client/options.js';
 import { DROP_IN_FILE, PARTIAL_DIR } from '../paths.js';
 import { ThemeError } from './errors.js';
 import {
@@ -337,13 +338,13 @@ function planCopies(themeDir: string, pkg: PackageFiles): FileChange[] {
   return out;
 }
 
-/** Checks `--client-id` and `--endpoint` the way the browser module will. */
+/** Checks `--client-id` and `--endpoint` with the browser module's own rules. */
 export function validateOptions(options: SettingsDefaults): void {
   const { clientId, endpoint } = options;
-  if (clientId !== undefined && !/^[\x21-\x7e]+$/.test(clientId)) {
+  if (clientId !== undefined && !APP_CLIENT_ID.test(clientId)) {
     throw new ThemeError(
       'invalid_option',
-      `the client id must be a non-empty id without spaces: ${JSON.stringify(clientId)}`,
+      `the client id must be letters, digits, '_' or '-': ${JSON.stringify(clientId)}`,
     );
   }
   if (endpoint === undefined) return;
@@ -353,11 +354,10 @@ export function validateOptions(options: SettingsDefaults): void {
   } catch {
     throw new ThemeError('invalid_option', `the endpoint must be an absolute URL: ${endpoint}`);
   }
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+  if (!SECURE_ENDPOINT.test(url.protocol + url.hostname)) {
     throw new ThemeError(
       'invalid_option',
-      `the endpoint must use https: (http: only for localhost or 127.0.0.1): ${endpoint}`,
+      `the endpoint must use https: (http: only for localhost, 127.0.0.1 or [::1]): ${endpoint}`,
     );
   }
 }
