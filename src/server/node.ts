@@ -190,6 +190,17 @@ async function writeResponse(
   }
 }
 
+/** A JSON error answered by the adapter itself, shaped like the handler's own errors. */
+function errorResponse(status: number, code: string): Response {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    vary: 'Origin',
+  };
+  if (status === 405) headers.allow = 'POST, OPTIONS';
+  return new Response(JSON.stringify({ error: code }), { status, headers });
+}
+
 /**
  * Turns a Fetch API handler into a Node request listener:
  * `http.createServer(toNodeListener(handler))`, or `app.all('/path', toNodeListener(handler))` in Express.
@@ -202,17 +213,25 @@ export function toNodeListener(handler: (request: Request) => Promise<Response>)
   return (req, res) => {
     const state: BodyState = { ended: false };
     const run = async (): Promise<void> => {
+      let request: Request;
+      try {
+        request = toRequest(req, state);
+      } catch {
+        // The Fetch API refuses this request itself (a method it forbids, such as TRACE or CONNECT, or a
+        // malformed target): the client's mistake, never a 500.
+        const forbidden = /^(CONNECT|TRACE|TRACK)$/i.test(req.method ?? '');
+        await writeResponse(
+          errorResponse(forbidden ? 405 : 400, forbidden ? 'method_not_allowed' : 'bad_request'),
+          res,
+          state,
+        );
+        return;
+      }
       let response: Response;
       try {
-        response = await handler(toRequest(req, state));
+        response = await handler(request);
       } catch {
-        response = new Response('{"error":"internal_error"}', {
-          status: 500,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'cache-control': 'no-store',
-          },
-        });
+        response = errorResponse(500, 'internal_error');
       }
       if (res.headersSent) {
         res.destroy();

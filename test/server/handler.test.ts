@@ -196,6 +196,31 @@ describe('the handler through toNodeListener on a real http server', () => {
     }
   });
 
+  it.each(['TRACE'])(
+    'answers %s, a method the Fetch API itself refuses, with 405 (a client mistake, never a 500)',
+    async (method) => {
+      const answer = await new Promise<{ status: number; body: string; allow: unknown }>(
+        (resolve, reject) => {
+          const req = httpRequest(url, { method, headers: { origin: STOREFRONT } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body, allow: res.headers.allow }),
+            );
+          });
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      expect(answer.status).toBe(405);
+      expect(JSON.parse(answer.body)).toEqual({ error: 'method_not_allowed' });
+      expect(answer.allow).toBe('POST, OPTIONS');
+    },
+  );
+
   it('refuses a body that is not JSON with 415', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
       const response = await post(JSON.stringify({ token }), { 'content-type': type });
