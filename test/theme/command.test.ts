@@ -91,6 +91,11 @@ describe('the commands', () => {
     const dir = copyTheme();
     expect(await install([dir, '--endpoint', 'ftp://x'])).toBe(2);
     expect(err()).toMatch(/endpoint must use https/);
+    const before = snapshot(dir);
+    expect(await install([dir, '--client-id', 'my.app'])).toBe(2);
+    expect(await install([dir, '--client-id', 'a b'])).toBe(2);
+    expect(err()).toMatch(/client id must be letters/);
+    expect(differences(before, snapshot(dir))).toEqual([]);
     expect(await install([dir, '--help'])).toBe(0);
     expect(out()).toMatch(/usage: stencil-current-customer install/);
   });

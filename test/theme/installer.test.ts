@@ -366,6 +366,24 @@ describe('bad input changes nothing', () => {
     ).toBeGreaterThan(0);
   });
 
+  it.each(['my.app', 'a b'])(
+    'refuses --client-id %j with the browser module\'s rule, and writes nothing',
+    (clientId) => {
+      const dir = copyTheme();
+      const before = snapshot(dir);
+      const error = expectThemeError(() => install(dir, { clientId }), 'invalid_option');
+      expect(error.message).toContain(JSON.stringify(clientId));
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    },
+  );
+
+  it('accepts an http: endpoint on [::1], as the browser module does', () => {
+    const dir = copyTheme();
+    install(dir, { endpoint: 'http://[::1]:8787/x' });
+    const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
+    expect(config.settings.current_customer_endpoint).toBe('http://[::1]:8787/x');
+  });
+
   it('uninstall refuses while a template still uses the partial beyond the include it added', () => {
     const dir = copyTheme();
     install(dir);
