@@ -6,7 +6,9 @@ import { type JsonValue, member } from './json-text.js';
 import { includesPartial } from './layout.js';
 import { isOwnSchemaGroup, SETTING_KEYS, TRANSLATIONS } from './settings.js';
 import {
+  type JsonDocument,
   parseJsonFile,
+  readingJson,
   readOptional,
   readPackageFiles,
   resolveLayout,
@@ -112,39 +114,7 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
   const configBytes = readOptional(join(dir, 'config.json'));
   if (configBytes !== null) {
     const config = parseJsonFile(dir, 'config.json', configBytes);
-    const root = config.tree;
-    const settings = member(root, 'settings')?.value;
-    const missing = SETTING_KEYS.filter((key) => !member(settings, key));
-    if (missing.length > 0) {
-      add('setting_missing', 'config.json', `config.json settings lack ${missing.join(', ')}`);
-    }
-    const variations = member(root, 'variations')?.value;
-    variations?.elements.forEach((variation, index) => {
-      const own = member(variation, 'settings')?.value;
-      if (own?.kind !== 'object') return;
-      const lacking = SETTING_KEYS.filter((key) => !member(own, key));
-      if (lacking.length > 0) {
-        add(
-          'setting_missing',
-          'config.json',
-          `config.json variations[${index}] settings lack ${lacking.join(', ')}`,
-        );
-      }
-    });
-    const values = (config.value as { settings?: Record<string, JsonValue> }).settings ?? {};
-    if (values.current_customer_enabled === false) {
-      notes.push(
-        'current_customer_enabled is off in config.json: switch it on in the theme editor',
-      );
-    }
-    if (values.current_customer_app_client_id === '') {
-      notes.push(
-        'current_customer_app_client_id is empty in config.json: set it in the theme editor',
-      );
-    }
-    if (values.current_customer_endpoint === '') {
-      notes.push('current_customer_endpoint is empty in config.json: set it in the theme editor');
-    }
+    readingJson(dir, 'config.json', () => checkConfig(config, add, notes));
   }
 
   const schemaBytes = readOptional(join(dir, 'schema.json'));
@@ -159,7 +129,9 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
   const translationsBytes = readOptional(join(dir, 'schemaTranslations.json'));
   if (translationsBytes !== null) {
     const tree = parseJsonFile(dir, 'schemaTranslations.json', translationsBytes).tree;
-    const missing = Object.keys(TRANSLATIONS).filter((key) => !member(tree, key));
+    const missing = readingJson(dir, 'schemaTranslations.json', () =>
+      Object.keys(TRANSLATIONS).filter((key) => !member(tree, key)),
+    );
     if (missing.length > 0) {
       add(
         'translation_missing',
@@ -169,4 +141,43 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
     }
   }
   return { themeDir: dir, problems, notes };
+}
+
+/** The settings in config.json and each variation, and notes about their values. */
+function checkConfig(
+  config: JsonDocument,
+  add: (code: FindingCode, file: ThemePath, message: string) => void,
+  notes: string[],
+): void {
+  const root = config.tree;
+  const settings = member(root, 'settings')?.value;
+  const missing = SETTING_KEYS.filter((key) => !member(settings, key));
+  if (missing.length > 0) {
+    add('setting_missing', 'config.json', `config.json settings lack ${missing.join(', ')}`);
+  }
+  const variations = member(root, 'variations')?.value;
+  variations?.elements.forEach((variation, index) => {
+    const own = member(variation, 'settings')?.value;
+    if (own?.kind !== 'object') return;
+    const lacking = SETTING_KEYS.filter((key) => !member(own, key));
+    if (lacking.length > 0) {
+      add(
+        'setting_missing',
+        'config.json',
+        `config.json variations[${index}] settings lack ${lacking.join(', ')}`,
+      );
+    }
+  });
+  const values = (config.value as { settings?: Record<string, JsonValue> }).settings ?? {};
+  if (values.current_customer_enabled === false) {
+    notes.push('current_customer_enabled is off in config.json: switch it on in the theme editor');
+  }
+  if (values.current_customer_app_client_id === '') {
+    notes.push(
+      'current_customer_app_client_id is empty in config.json: set it in the theme editor',
+    );
+  }
+  if (values.current_customer_endpoint === '') {
+    notes.push('current_customer_endpoint is empty in config.json: set it in the theme editor');
+  }
 }

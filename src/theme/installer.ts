@@ -42,6 +42,7 @@ import {
   listTemplates,
   type PackageFiles,
   parseJsonFile,
+  readingJson,
   readOptional,
   readPackageFiles,
   resolveLayout,
@@ -371,9 +372,9 @@ export function planInstall(themeDir: string, options: InstallOptions = {}): Pla
   const translated = existsSync(join(dir, TRANSLATIONS_FILE));
   const changes = [
     ...planCopies(dir, pkg),
-    planConfigInstall(dir, options),
+    readingJson(dir, CONFIG, () => planConfigInstall(dir, options)),
     planSchemaInstall(dir, translated),
-    translated ? planTranslationsInstall(dir) : null,
+    translated ? readingJson(dir, TRANSLATIONS_FILE, () => planTranslationsInstall(dir)) : null,
     ...[...new Set(layouts)].map((layout) => planLayoutInstall(dir, layout)),
   ].filter((c): c is FileChange => c !== null);
   return { themeDir: dir, changes, removeIfEmpty: [] };
@@ -410,9 +411,9 @@ export function planUninstall(themeDir: string, options: UninstallOptions = {}):
     if (c) changes.push(c);
   }
   for (const c of [
-    planConfigUninstall(dir),
+    readingJson(dir, CONFIG, () => planConfigUninstall(dir)),
     planSchemaUninstall(dir),
-    planTranslationsUninstall(dir),
+    readingJson(dir, TRANSLATIONS_FILE, () => planTranslationsUninstall(dir)),
   ]) {
     if (c) changes.push(c);
   }

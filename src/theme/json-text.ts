@@ -17,6 +17,15 @@ export interface ValueNode {
   end: number;
   members: MemberNode[];
   elements: ValueNode[];
+  /** Keys an object holds more than once (JSON.parse and Stencil keep the last); `member` refuses them. */
+  duplicates: DuplicateKey[];
+}
+
+export interface DuplicateKey {
+  key: string;
+  /** Offset of the repeated key's opening quote, and its line (1-based). */
+  offset: number;
+  line: number;
 }
 
 export interface MemberNode {
@@ -36,6 +45,24 @@ export class JsonTextError extends Error {
   ) {
     super(message);
     this.name = 'JsonTextError';
+  }
+}
+
+/**
+ * Thrown by `member` for a key that its object holds more than once: the first is what an edit would find,
+ * the last is what JSON.parse and Stencil use, so neither is safe to read or edit. Callers name the file.
+ */
+export class DuplicateKeyError extends JsonTextError {
+  constructor(
+    readonly key: string,
+    offset: number,
+    readonly line: number,
+  ) {
+    super(
+      `${JSON.stringify(key)} appears more than once in one object (again on line ${line})`,
+      offset,
+    );
+    this.name = 'DuplicateKeyError';
   }
 }
 
@@ -71,10 +98,12 @@ export function parseJsonText(text: string): ValueNode {
     if (c === '{') {
       pos++;
       const members: MemberNode[] = [];
+      const duplicates: DuplicateKey[] = [];
+      const seen = new Set<string>();
       skip();
       if (text.charAt(pos) === '}') {
         pos++;
-        return { kind: 'object', start, end: pos, members, elements: [] };
+        return { kind: 'object', start, end: pos, members, elements: [], duplicates };
       }
       for (;;) {
         skip();
@@ -82,6 +111,12 @@ export function parseJsonText(text: string): ValueNode {
         const keyStart = pos;
         const key = readString();
         const keyEnd = pos;
+        if (seen.has(key)) {
+          const line = text.slice(0, keyStart).split('\n').length;
+          if (!duplicates.some((d) => d.key === key))
+            duplicates.push({ key, offset: keyStart, line });
+        }
+        seen.add(key);
         skip();
         if (text.charAt(pos) !== ':') fail('expected ":"');
         pos++;
@@ -89,7 +124,8 @@ export function parseJsonText(text: string): ValueNode {
         skip();
         const next = text.charAt(pos);
         pos++;
-        if (next === '}') return { kind: 'object', start, end: pos, members, elements: [] };
+        if (next === '}')
+          return { kind: 'object', start, end: pos, members, elements: [], duplicates };
         if (next !== ',') fail('expected "," or "}"');
       }
     }
@@ -99,27 +135,28 @@ export function parseJsonText(text: string): ValueNode {
       skip();
       if (text.charAt(pos) === ']') {
         pos++;
-        return { kind: 'array', start, end: pos, members: [], elements };
+        return { kind: 'array', start, end: pos, members: [], elements, duplicates: [] };
       }
       for (;;) {
         elements.push(value());
         skip();
         const next = text.charAt(pos);
         pos++;
-        if (next === ']') return { kind: 'array', start, end: pos, members: [], elements };
+        if (next === ']')
+          return { kind: 'array', start, end: pos, members: [], elements, duplicates: [] };
         if (next !== ',') fail('expected "," or "]"');
       }
     }
     if (c === '"') {
       readString();
-      return { kind: 'scalar', start, end: pos, members: [], elements: [] };
+      return { kind: 'scalar', start, end: pos, members: [], elements: [], duplicates: [] };
     }
     const match = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
       text.slice(pos, pos + 400),
     );
     if (!match) return fail('unexpected character');
     pos += match[0].length;
-    return { kind: 'scalar', start, end: pos, members: [], elements: [] };
+    return { kind: 'scalar', start, end: pos, members: [], elements: [], duplicates: [] };
   };
   const root = value();
   skip();
@@ -261,8 +298,13 @@ export function removeChild(text: string, container: ValueNode, index: number): 
   return text.slice(0, child.start) + text.slice(next.start);
 }
 
-/** The member `key` of an object node, if any. */
+/**
+ * The member `key` of an object node, if any. Throws a DuplicateKeyError when the object holds `key` more
+ * than once, so that no caller reads or edits a member other than the one Stencil uses.
+ */
 export function member(node: ValueNode | undefined, key: string): MemberNode | undefined {
   if (node?.kind !== 'object') return undefined;
+  const duplicate = node.duplicates.find((d) => d.key === key);
+  if (duplicate) throw new DuplicateKeyError(key, duplicate.offset, duplicate.line);
   return node.members.find((m) => m.key === key);
 }

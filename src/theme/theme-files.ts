@@ -3,7 +3,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
 import { ThemeError } from './errors.js';
-import { JsonTextError, type JsonValue, parseJsonText, type ValueNode } from './json-text.js';
+import {
+  DuplicateKeyError,
+  JsonTextError,
+  type JsonValue,
+  parseJsonText,
+  type ValueNode,
+} from './json-text.js';
 
 /** A theme-relative path with forward slashes, as printed and as planned. */
 export type ThemePath = string;
@@ -72,6 +78,25 @@ export function parseJsonFile(themeDir: string, path: ThemePath, bytes: Buffer):
     });
   }
   return { path, text, value, tree };
+}
+
+/**
+ * Runs `read`, which looks up members of the JSON file `path`; a key it looks up that the file holds twice in
+ * one object becomes a json_unexpected ThemeError naming the file and the key.
+ */
+export function readingJson<T>(themeDir: string, path: ThemePath, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof DuplicateKeyError)) throw error;
+    const file = join(themeDir, path);
+    throw new ThemeError(
+      'json_unexpected',
+      `${file}: ${error.message}; Stencil uses only the last one: keep one and remove the others`,
+      file,
+      { cause: error },
+    );
+  }
 }
 
 /** Encodes edited JSON text back, restoring a byte order mark the file had. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../../src/paths.js';
+import { diagnose } from '../../src/theme/doctor.js';
 import { ThemeError, type ThemeErrorCode } from '../../src/theme/errors.js';
 import {
   applyChanges,
@@ -333,6 +334,49 @@ describe('bad input changes nothing', () => {
     expectThemeError(() => install(dir), 'json_unexpected', 'config.json');
   });
 
+  it.each([
+    ['settings', '{"settings":{"a":1},"settings":{"b":2}}'],
+    ['variations', '{"settings":{},"variations":[],"variations":[{"id":"v","settings":{}}]}'],
+    ['settings', '{"settings":{},"variations":[{"id":"v","settings":{"a":1},"settings":{"b":2}}]}'],
+    [
+      'current_customer_app_client_id',
+      '{"settings":{"current_customer_app_client_id":"","current_customer_app_client_id":"x"}}',
+    ],
+  ])('refuses a duplicate "%s" key in config.json, naming the file and the key', (key, config) => {
+    const dir = miniTheme({ 'config.json': config, 'templates/layout/base.html': BASE });
+    const before = snapshot(dir);
+    const error = expectThemeError(() => install(dir), 'json_unexpected', join(dir, 'config.json'));
+    expect(error.message).toContain(`"${key}"`);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+    expectThemeError(() => diagnose(dir), 'json_unexpected', join(dir, 'config.json'));
+  });
+
+  it('refuses a duplicate key in schemaTranslations.json where it reads, and accepts one elsewhere', () => {
+    const dir = copyTheme();
+    const path = join(dir, 'schemaTranslations.json');
+    // Repeated inside an entry nobody reads: harmless, installed as usual.
+    const entry = read(dir, 'schemaTranslations.json').replace(
+      /"default": /,
+      '"default": "old",\n    "default": ',
+    );
+    writeFileSync(path, entry);
+    install(dir);
+    uninstall(dir);
+    expect(read(dir, 'schemaTranslations.json')).toBe(entry);
+    // One of the package's own keys twice: refused.
+    writeFileSync(
+      path,
+      entry.replace(
+        /^\{/,
+        '{\n  "i18n.CurrentCustomer": {"default": "A"},\n  "i18n.CurrentCustomer": {"default": "B"},',
+      ),
+    );
+    const before = snapshot(dir);
+    const error = expectThemeError(() => install(dir), 'json_unexpected', path);
+    expect(error.message).toContain('"i18n.CurrentCustomer"');
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
   it('refuses a base layout without </body>, naming it', () => {
     const dir = copyTheme();
     const path = join(dir, 'templates/layout/base.html');
@@ -367,7 +411,7 @@ describe('bad input changes nothing', () => {
   });
 
   it.each(['my.app', 'a b'])(
-    'refuses --client-id %j with the browser module\'s rule, and writes nothing',
+    "refuses --client-id %j with the browser module's rule, and writes nothing",
     (clientId) => {
       const dir = copyTheme();
       const before = snapshot(dir);

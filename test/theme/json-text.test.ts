@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import {
   appendElement,
   appendMembers,
+  DuplicateKeyError,
   detectStyle,
   type JsonValue,
+  member,
   parseJsonText,
   removeChild,
 } from '../../src/theme/json-text.js';
@@ -74,6 +76,17 @@ describe('json-text', () => {
     expect(tree.members.map((m) => [m.key, text.slice(m.value.start, m.value.end)])).toEqual([
       ['a', '[1, {"b": "c\\"}"}]'],
       ['d', 'null'],
+    ]);
+  });
+
+  it('member refuses a key its object holds twice (JSON.parse keeps the last), and finds the others', () => {
+    const text = '{\n  "settings": {"a": 1},\n  "name": "x",\n  "settings": {"b": 2}\n}';
+    const tree = parseJsonText(text);
+    expect(member(tree, 'name')?.key).toBe('name');
+    expect(() => member(tree, 'settings')).toThrow(DuplicateKeyError);
+    expect(() => member(tree, 'settings')).toThrow(/"settings" appears more than once .*line 4/);
+    expect(member(parseJsonText('{"a": {"k": 1, "k": 2}}'), 'a')?.value.duplicates).toEqual([
+      { key: 'k', offset: 15, line: 1 },
     ]);
   });
 });
