@@ -7,6 +7,7 @@ export type ThemeErrorCode =
   | 'json_unexpected'
   | 'layout_not_found'
   | 'layout_no_body_end'
+  | 'layout_many_body_ends'
   | 'partial_in_use'
   | 'package_incomplete'
   | 'write_failed';

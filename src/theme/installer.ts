@@ -27,7 +27,13 @@ import {
   removeChild,
   type ValueNode,
 } from './json-text.js';
-import { addInclude, foreignReferences, includesPartial, removeInclude } from './layout.js';
+import {
+  addInclude,
+  bodyEnds,
+  foreignReferences,
+  includesPartial,
+  removeInclude,
+} from './layout.js';
 import {
   configSettings,
   isOwnSchemaGroup,
@@ -308,11 +314,19 @@ function planLayoutInstall(themeDir: string, path: ThemePath): FileChange | null
   }
   const template = bytes.toString('utf8');
   if (includesPartial(template)) return null;
+  const ends = bodyEnds(template).length;
+  if (ends === 0) {
+    throw new ThemeError(
+      'layout_no_body_end',
+      `${join(themeDir, path)} has no </body> outside comments: cannot place the current-customer partial`,
+      join(themeDir, path),
+    );
+  }
   const patched = addInclude(template);
   if (patched === null) {
     throw new ThemeError(
-      'layout_no_body_end',
-      `${join(themeDir, path)} has no </body>: cannot place the current-customer partial`,
+      'layout_many_body_ends',
+      `${join(themeDir, path)} has ${ends} </body> outside comments: cannot tell where to place the current-customer partial; leave one (or comment out the others)`,
       join(themeDir, path),
     );
   }

@@ -294,6 +294,84 @@ describe('formatting of other themes', () => {
   });
 });
 
+describe('comments in layouts', () => {
+  const INCLUDE = '{{> components/current-customer/script}}';
+
+  it.each([
+    ['an HTML comment', '<!-- old: </body> -->'],
+    ['a Handlebars comment', '{{!-- old: </body> --}}'],
+    ['a short Handlebars comment', '{{! old: </body> }}'],
+  ])('ignores a </body> in %s after the real one', (_name, comment) => {
+    const layout = `<html>\n<body>\n</body>\n${comment}\n</html>\n`;
+    const dir = miniTheme({
+      'config.json': '{"settings":{}}',
+      'templates/layout/base.html': layout,
+    });
+    const before = snapshot(dir);
+    install(dir);
+    expect(read(dir, 'templates/layout/base.html')).toBe(
+      `<html>\n<body>\n${INCLUDE}\n</body>\n${comment}\n</html>\n`,
+    );
+    expect(diagnose(dir).problems).toEqual([]);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it.each([
+    ['a Handlebars comment', `{{!-- disabled: ${INCLUDE} --}}`],
+    ['a short Handlebars comment', '{{! disabled: {{> components/current-customer/script }}'],
+    ['an HTML comment', `<!-- disabled: ${INCLUDE} -->`],
+  ])('does not count an include in %s as included', (_name, comment) => {
+    const layout = `<html>\n<body>\n${comment}\n</body>\n</html>\n`;
+    const dir = miniTheme({
+      'config.json': '{"settings":{}}',
+      'templates/layout/base.html': layout,
+    });
+    const before = snapshot(dir);
+    expect(diagnose(dir).problems.map((p) => p.code)).toContain('partial_not_included');
+    install(dir);
+    expect(read(dir, 'templates/layout/base.html')).toBe(
+      `<html>\n<body>\n${comment}\n${INCLUDE}\n</body>\n</html>\n`,
+    );
+    expect(diagnose(dir).problems).toEqual([]);
+    expect(planInstall(dir).changes).toEqual([]);
+    if (comment.startsWith('<!--')) {
+      // Handlebars still renders a partial inside an HTML comment: uninstall must not delete it.
+      expectThemeError(() => uninstall(dir), 'partial_in_use', 'base.html');
+    } else {
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    }
+  });
+
+  it('uninstall leaves a Handlebars comment that holds the include as it was', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    install(dir);
+    const path = join(dir, 'templates/pages/home.html');
+    const page = `{{!-- ${INCLUDE} --}}\n${read(dir, 'templates/pages/home.html')}`;
+    writeFileSync(path, page);
+    uninstall(dir);
+    expect(read(dir, 'templates/pages/home.html')).toBe(page);
+    expect(differences(before, snapshot(dir))).toEqual(['templates/pages/home.html']);
+  });
+
+  it('refuses a layout with two </body> outside comments, naming it, and writes nothing', () => {
+    const dir = miniTheme({
+      'config.json': '{"settings":{}}',
+      'templates/layout/base.html': '<html>\n<body>\n</body>\n<!-- x -->\n</body>\n</html>\n',
+    });
+    const before = snapshot(dir);
+    const error = expectThemeError(
+      () => install(dir),
+      'layout_many_body_ends',
+      join(dir, 'templates/layout/base.html'),
+    );
+    expect(error.message).toMatch(/2 <\/body>/);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+});
+
 describe('bad input changes nothing', () => {
   it('refuses a folder that does not exist', () => {
     const missing = join(tempDir(), 'nope');
