@@ -6,7 +6,7 @@ import type {
   Handler,
 } from './events.js';
 import { type CurrentCustomerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from './retry.js';
+import { backoff, MAX_ATTEMPTS, parseRetryAfter, REFRESH_RETRY_DELAY, retryable } from './retry.js';
 import { type CurrentCustomerClaims, decodeToken, readToken } from './token.js';
 
 export interface CurrentCustomer {
@@ -205,8 +205,7 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
       if (response.status === 404) {
         guest = true;
         clearTimeout(timer);
-        // on() handlers get null: what they got when each call was a CustomEvent with no detail.
-        emit('guest', null as never);
+        emit('guest', null);
         return null;
       }
       const jwt = readToken(body) as string;
@@ -260,9 +259,14 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
       }
     }
   });
-  /** Failures are already `error` events: swallow them. */
+  /**
+   * The automatic fetch and post (start(), the timer, visibilitychange, online). Failures are
+   * already `error` events: swallowed here. One that another try may cure (retryable: network,
+   * timeout, 429, 5xx; never aborted, config_invalid or a 4xx) sets a slower timer, so a page that
+   * stays visible is not left unidentified; wake() still skips it while the page is hidden.
+   */
   const refresh = () => {
-    post().catch(() => {});
+    post().catch((error) => retryable(error) && arm(REFRESH_RETRY_DELAY));
   };
   /**
    * On timer, `visibilitychange` and `online`, while the page is visible: refresh if the token
@@ -273,9 +277,10 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
       if (valid()) arm();
       else refresh();
   };
-  const arm = () => {
+  /** Sets the one timer (at expiry by default); stop() and a guest answer clear it. */
+  const arm = (ms = expiresAt - Date.now()) => {
     clearTimeout(timer);
-    if (started && autoRefresh) timer = setTimeout(wake, expiresAt - Date.now());
+    if (started && autoRefresh) timer = setTimeout(wake, ms);
   };
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
     if (!doc) return;
@@ -290,9 +295,12 @@ export const createCurrentCustomer = (options: CurrentCustomerOptions): CurrentC
     getClaims: () => (valid() ? claims : null),
     post,
     start() {
-      if (started) return;
+      // Started: a no-op, unless the last answer was a guest (404): then ask again, as the README
+      // promises. (A client with bad options is never a guest.)
+      if (started && !guest) return;
       started = true;
       if (bad) return report(bad);
+      // Adding the same listener twice adds it once.
       listen('addEventListener');
       if (valid()) arm();
       else refresh();

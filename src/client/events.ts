@@ -7,8 +7,8 @@ export interface CurrentCustomerEventMap {
   token: CurrentCustomerClaims;
   /** The backend accepted a POST: its parsed answer (JSON when the response is JSON, text otherwise). */
   response: unknown;
-  /** The storefront answered 404: no customer is logged in. */
-  guest: undefined;
+  /** The storefront answered 404: no customer is logged in. The payload is always `null`. */
+  guest: null;
   /** A request failed for good (after its retries), or the options are invalid. */
   error: CurrentCustomerError;
 }

@@ -5,6 +5,12 @@ export const MAX_ATTEMPTS = 4;
 /** The backoff cap before attempt n + 1 is `BASE_DELAY * 2 ** (n - 1)`, at most `MAX_DELAY`. */
 export const BASE_DELAY = 1000;
 export const MAX_DELAY = 30000;
+/**
+ * After an automatic refresh fails for good (its MAX_ATTEMPTS used, an `error` event emitted), the
+ * next one is tried this much later, while the page is visible. Fixed: the backoff before it is
+ * already jittered, so clients that failed together do not come back together.
+ */
+export const REFRESH_RETRY_DELAY = 60000;
 /** A `Retry-After` longer than this is cut to it. */
 export const MAX_RETRY_AFTER = 60000;
 

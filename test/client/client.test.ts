@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   type CurrentCustomer,
   CurrentCustomerError,
+  type CurrentCustomerEventMap,
   type CurrentCustomerOptions,
   createCurrentCustomer,
 } from '../../src/client/index.js';
@@ -273,6 +274,47 @@ describe('guests', () => {
     expect(server.storefront).toHaveLength(4);
     expect(server.backend).toHaveLength(1);
   });
+
+  it('on() guest handlers get null (typed null)', async () => {
+    expectTypeOf<CurrentCustomerEventMap['guest']>().toEqualTypeOf<null>();
+    const server = scriptedFetch({ storefront: () => ({ status: 404 }) });
+    const client = create({ fetch: server.fetch });
+    const payloads: null[] = [];
+    client.on('guest', (payload) => payloads.push(payload));
+    await expect(client.getToken()).resolves.toBeNull();
+    expect(payloads).toEqual([null]);
+  });
+
+  it('start() on a started client that is a guest asks again; once a customer, start() is a no-op', async () => {
+    let loggedIn = false;
+    const server = scriptedFetch({
+      storefront: () => (loggedIn ? issuing(900)() : { status: 404 }),
+      backend: ok,
+    });
+    const client = create({ fetch: server.fetch });
+    const guest = vi.fn();
+    client.on('guest', guest);
+    client.start();
+    await flush();
+    expect([server.storefront.length, server.backend.length, guest.mock.calls.length]).toEqual([
+      1, 0, 1,
+    ]);
+    client.start(); // still a guest: one more request, nothing posted
+    await flush();
+    expect([server.storefront.length, server.backend.length, guest.mock.calls.length]).toEqual([
+      2, 0, 2,
+    ]);
+    loggedIn = true; // logged in in another tab
+    client.start();
+    await flush();
+    expect([server.storefront.length, server.backend.length]).toEqual([3, 1]);
+    expect(client.getClaims()?.customer.id).toBe(4927);
+    client.start(); // a customer now: nothing more
+    await flush();
+    expect([server.storefront.length, server.backend.length]).toEqual([3, 1]);
+    await vi.advanceTimersByTimeAsync(870_000); // and auto refresh runs again
+    expect([server.storefront.length, server.backend.length]).toEqual([4, 2]);
+  });
 });
 
 describe('failures and retries', () => {
@@ -305,10 +347,67 @@ describe('failures and retries', () => {
     expect(errors.map((e) => e.code)).toEqual(['storefront_http_503']);
     expect(errors[0]).toBeInstanceOf(CurrentCustomerError);
     expect(errors[0]?.status).toBe(503);
-    await vi.advanceTimersByTimeAsync(3600_000);
+    // Nothing more until the slow retry after a failed refresh, 60 s later (tested below).
+    await vi.advanceTimersByTimeAsync(60_000 - 10);
     expect(server.storefront).toHaveLength(4);
     expect(server.backend).toHaveLength(0);
+    expect(errors).toHaveLength(1);
     expect(events.seen.at(-1)?.detail).toEqual({ appClientId: CLIENT_ID, error: errors[0] });
+  });
+
+  it('a refresh that fails for good is tried again 60 s later while visible, each try at most 4 attempts', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0); // no backoff waits
+    let down = false;
+    const server = scriptedFetch({
+      storefront: () => (down ? { status: 503 } : issuing(900)()),
+      backend: ok,
+    });
+    const client = create({ fetch: server.fetch });
+    const errors = errorsOf(client);
+    client.start();
+    await flush();
+    down = true;
+    await vi.advanceTimersByTimeAsync(870_000 + 10); // expired: the refresh fails 4 times
+    expect([server.storefront.length, errors.length]).toEqual([5, 1]);
+    await vi.advanceTimersByTimeAsync(60_000 - 20);
+    expect([server.storefront.length, errors.length]).toEqual([5, 1]);
+    await vi.advanceTimersByTimeAsync(20); // tried again: 4 attempts, one more error event
+    expect([server.storefront.length, errors.length]).toEqual([9, 2]);
+    down = false;
+    await vi.advanceTimersByTimeAsync(60_000); // and again: this time it works
+    expect([server.storefront.length, server.backend.length, errors.length]).toEqual([10, 2, 2]);
+    await vi.advanceTimersByTimeAsync(870_000); // back on the expiry schedule
+    expect([server.storefront.length, server.backend.length, errors.length]).toEqual([11, 3, 2]);
+    expect(errors.map((e) => e.code)).toEqual(['storefront_http_503', 'storefront_http_503']);
+  });
+
+  it('the slow retry (after a failed start too) waits while hidden and stop() clears it', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const server = scriptedFetch({ storefront: () => new TypeError('offline') });
+    const client = create({ fetch: server.fetch });
+    client.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(server.storefront).toHaveLength(4);
+    setVisibility('hidden');
+    await vi.advanceTimersByTimeAsync(3600_000); // hidden: no request in an hour
+    expect(server.storefront).toHaveLength(4);
+    setVisibility('visible'); // back: the expired token is refreshed at once (and fails)
+    await vi.advanceTimersByTimeAsync(10);
+    expect(server.storefront).toHaveLength(8);
+    await vi.advanceTimersByTimeAsync(60_000); // which armed the next retry
+    expect(server.storefront).toHaveLength(12);
+    client.stop();
+    await vi.advanceTimersByTimeAsync(3600_000);
+    expect(server.storefront).toHaveLength(12);
+  });
+
+  it('no slow retry after a failure retrying cannot cure (a 4xx, a malformed token)', async () => {
+    for (const storefront of [() => ({ status: 403 }), () => ({ body: 'junk' })]) {
+      const server = scriptedFetch({ storefront });
+      create({ fetch: server.fetch }).start();
+      await vi.advanceTimersByTimeAsync(3600_000);
+      expect(server.storefront).toHaveLength(1);
+    }
   });
 
   it('recovers when a retry succeeds', async () => {
