@@ -26,7 +26,9 @@ if (!host.StencilCurrentCustomer) {
           client.start();
         }
       } catch {
-        console.error('current-customer: invalid JSON');
+        // Not JSON, or JSON null (`null.appClientId` throws). Other non-objects (42, [], "x") go on
+        // to createCurrentCustomer, whose one console.error names appClientId.
+        console.error('current-customer: data-current-customer must be a JSON object');
       }
     }
   };

@@ -159,6 +159,20 @@ describe('the drop-in file', () => {
     p.global()?.clients['client-a']?.stop();
   });
 
+  it.each(['{not json', 'null'])(
+    'a configuration element holding %s: one console.error, "must be a JSON object", never a throw',
+    async (text) => {
+      const p = await page(
+        `<script type="application/json" data-current-customer>${text}</script>${config(APP_A)}`,
+      );
+      expect(() => p.load()).not.toThrow();
+      await vi.waitFor(() => expect(p.seen.posts).toHaveLength(1));
+      expect(p.errors).toEqual(['current-customer: data-current-customer must be a JSON object']);
+      expect(p.seen.storefront).toEqual(['client-a']);
+      p.global()?.clients['client-a']?.stop();
+    },
+  );
+
   it('dispatches document CustomEvents a theme script can read, with claims and never the token', async () => {
     const p = await page(config(APP_A));
     const details: [string, unknown][] = [];
