@@ -16,6 +16,7 @@ templates/layout/base.html. Running it again changes nothing.
 options:
   --client-id <id>    the app's client id, written as the default of current_customer_app_client_id
   --endpoint <url>    the app backend's URL, written as the default of current_customer_endpoint
+                      (on a re-run, each fills its setting where it is still ""; another value is kept)
   --layout <file>     another layout to patch (repeatable), e.g. --layout empty.html
   --dry-run           print what would change and write nothing
   -h, --help          show this help`;
@@ -23,7 +24,8 @@ options:
 const UNINSTALL_USAGE = `usage: ${NAME} uninstall <theme-dir> [options]
 
 Removes exactly what install added: the partials, the drop-in file, the settings, the theme-editor group,
-the translations and the include in every template.
+the translations and the include in every template. Every current_customer_* setting goes, including one
+the theme had before install (install keeps such a setting as it is).
 
 options:
   --dry-run           print what would change and write nothing
@@ -84,6 +86,10 @@ function describe(plan: Plan, dryRun: boolean, verb: string): void {
   }
 }
 
+function printNotes(plan: Plan): void {
+  for (const note of plan.notes) console.log(`note: ${note}`);
+}
+
 async function run(body: () => number): Promise<number> {
   try {
     return body();
@@ -125,6 +131,7 @@ export async function install(args: string[]): Promise<number> {
     const dryRun = values['dry-run'] === true;
     if (!dryRun) applyChanges(plan);
     describe(plan, dryRun, 'installed');
+    printNotes(plan);
     if (!dryRun && plan.changes.length > 0) {
       console.log(
         `next: switch on "Current Customer" in the theme editor (or set current_customer_enabled), then run \`${NAME} doctor ${themeDir}\``,
@@ -145,6 +152,7 @@ export async function uninstall(args: string[]): Promise<number> {
     const dryRun = values['dry-run'] === true;
     if (!dryRun) applyChanges(plan);
     describe(plan, dryRun, 'uninstalled');
+    printNotes(plan);
     return 0;
   });
 }

@@ -75,6 +75,8 @@ export interface Plan {
   changes: FileChange[];
   /** Folders (theme paths) to remove after the changes when they are left empty. */
   removeIfEmpty: ThemePath[];
+  /** Worth knowing, for people, changes or not (a setting kept instead of an option's value). */
+  notes: string[];
 }
 
 export interface InstallOptions extends SettingsDefaults {
@@ -157,14 +159,70 @@ function settingsObjects(themeDir: string, text: string): { label: string; node:
   return out;
 }
 
-function planConfigInstall(themeDir: string, options: SettingsDefaults): FileChange | null {
+/** The settings that `--client-id` and `--endpoint` write, with the option that gives each. */
+const OPTION_SETTINGS = [
+  ['current_customer_app_client_id', 'clientId', '--client-id'],
+  ['current_customer_endpoint', 'endpoint', '--endpoint'],
+] as const;
+
+/**
+ * Gives the settings of `--client-id` and `--endpoint` their value where the setting exists and still holds
+ * the empty default `""` (a re-run after an install without them); a setting holding another value is kept,
+ * with a note. Only the value's text is replaced.
+ */
+function fillOptionSettings(
+  themeDir: string,
+  text: string,
+  options: SettingsDefaults,
+  details: string[],
+  notes: string[],
+): string {
+  const targets = settingsObjects(themeDir, text).length;
+  for (const [key, option, flag] of OPTION_SETTINGS) {
+    const given = options[option];
+    if (given === undefined) continue;
+    const filled: string[] = [];
+    const kept = new Map<string, string[]>();
+    for (let i = 0; i < targets; i++) {
+      // Each replacement shifts the offsets after it: re-parse.
+      const target = settingsObjects(themeDir, text)[i];
+      const found = target ? member(target.node, key) : undefined;
+      if (!target || !found) continue;
+      const { start, end, kind } = found.value;
+      const raw = text.slice(start, end);
+      const current = JSON.parse(raw) as JsonValue;
+      if (current === '') {
+        text = text.slice(0, start) + JSON.stringify(given) + text.slice(end);
+        filled.push(target.label);
+      } else if (current !== given) {
+        const shown = kind === 'scalar' ? raw : `an ${kind}`;
+        kept.set(shown, [...(kept.get(shown) ?? []), target.label]);
+      }
+    }
+    if (filled.length > 0) {
+      details.push(`set ${key} to ${JSON.stringify(given)} in ${filled.join(', ')} (it was "")`);
+    }
+    for (const [shown, labels] of kept) {
+      notes.push(
+        `${key} is already ${shown} in config.json ${labels.join(', ')}: kept (${flag} only fills it where it is still ""); change it in the theme editor or in config.json`,
+      );
+    }
+  }
+  return text;
+}
+
+function planConfigInstall(
+  themeDir: string,
+  options: SettingsDefaults,
+  notes: string[],
+): FileChange | null {
   const loaded = loadJson(themeDir, CONFIG);
   if (!loaded) return null;
   const { bytes, doc } = loaded;
   const style = detectStyle(doc.text);
   const defaults = configSettings(options);
-  let text = doc.text;
   const details: string[] = [];
+  let text = fillOptionSettings(themeDir, doc.text, options, details, notes);
   // Each insertion shifts the offsets after it: re-parse and find the next object to fill.
   const targets = settingsObjects(themeDir, text).length;
   for (let i = 0; i < targets; i++) {
@@ -384,14 +442,15 @@ export function planInstall(themeDir: string, options: InstallOptions = {}): Pla
   const pkg = readPackageFiles(options.packageRoot);
   const layouts = [BASE_LAYOUT, ...(options.layouts ?? []).map((l) => resolveLayout(dir, l))];
   const translated = existsSync(join(dir, TRANSLATIONS_FILE));
+  const notes: string[] = [];
   const changes = [
     ...planCopies(dir, pkg),
-    readingJson(dir, CONFIG, () => planConfigInstall(dir, options)),
+    readingJson(dir, CONFIG, () => planConfigInstall(dir, options, notes)),
     planSchemaInstall(dir, translated),
     translated ? readingJson(dir, TRANSLATIONS_FILE, () => planTranslationsInstall(dir)) : null,
     ...[...new Set(layouts)].map((layout) => planLayoutInstall(dir, layout)),
   ].filter((c): c is FileChange => c !== null);
-  return { themeDir: dir, changes, removeIfEmpty: [] };
+  return { themeDir: dir, changes, removeIfEmpty: [], notes };
 }
 
 /**
@@ -424,8 +483,9 @@ export function planUninstall(themeDir: string, options: UninstallOptions = {}):
     const c = change(path, readTheme(dir, path), null, ['delete']);
     if (c) changes.push(c);
   }
+  const config = readingJson(dir, CONFIG, () => planConfigUninstall(dir));
   for (const c of [
-    readingJson(dir, CONFIG, () => planConfigUninstall(dir)),
+    config,
     planSchemaUninstall(dir),
     readingJson(dir, TRANSLATIONS_FILE, () => planTranslationsUninstall(dir)),
   ]) {
@@ -436,6 +496,13 @@ export function planUninstall(themeDir: string, options: UninstallOptions = {}):
     themeDir: dir,
     changes,
     removeIfEmpty: [PARTIAL_DIR, dirname(PARTIAL_DIR), dirname(DROP_IN_FILE), 'assets'],
+    // Install keeps a current_customer_* setting the theme already had; nothing records that, so this
+    // removes it with the others.
+    notes: config
+      ? [
+          'every current_customer_* setting is removed from config.json, including any the theme had before install',
+        ]
+      : [],
   };
 }
 

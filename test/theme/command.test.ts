@@ -45,6 +45,24 @@ describe('the commands', () => {
     expect(err()).toBe('');
   });
 
+  it('install again with --client-id and --endpoint (the quick start after a plain install) sets them', async () => {
+    const dir = copyTheme();
+    expect(await install([dir])).toBe(0);
+    log.mockClear();
+    expect(
+      await install([dir, '--client-id', 'abc123', '--endpoint', 'https://app.example.test/x']),
+    ).toBe(0);
+    expect(out()).not.toMatch(/nothing to change/);
+    expect(out()).toContain('update config.json');
+    const config = readFileSync(join(dir, 'config.json'), 'utf8');
+    expect(config).toContain('"current_customer_app_client_id": "abc123"');
+    expect(config).not.toContain('"current_customer_app_client_id": ""');
+    log.mockClear();
+    expect(await install([dir, '--client-id', 'other'])).toBe(0);
+    expect(out()).toMatch(/nothing to change/);
+    expect(out()).toMatch(/note: current_customer_app_client_id is already "abc123"/);
+  });
+
   it('--dry-run prints the plan and writes nothing', async () => {
     const dir = copyTheme();
     const before = snapshot(dir);

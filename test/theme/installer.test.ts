@@ -106,15 +106,74 @@ describe('install into Cornerstone', () => {
 
   it('is idempotent: a second run plans nothing and changes no byte', () => {
     const dir = copyTheme();
-    install(dir, { clientId: 'a', layouts: ['empty.html'] });
+    install(dir, { clientId: 'a', endpoint: 'https://a.example.test/', layouts: ['empty.html'] });
     const once = snapshot(dir);
-    expect(planInstall(dir, { clientId: 'a', layouts: ['empty.html'] }).changes).toEqual([]);
+    expect(
+      planInstall(dir, {
+        clientId: 'a',
+        endpoint: 'https://a.example.test/',
+        layouts: ['empty.html'],
+      }).changes,
+    ).toEqual([]);
     install(dir, {
       clientId: 'b',
       endpoint: 'https://other.example.test/',
       layouts: ['empty.html'],
     });
     expect(differences(once, snapshot(dir))).toEqual([]);
+    expect(planInstall(dir).changes).toEqual([]);
+  });
+
+  it('a re-run with --client-id and --endpoint fills the settings still empty, everywhere install wrote them', () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    install(dir);
+    const empty = read(dir, 'config.json');
+    const plan = planInstall(dir, { clientId: 'abc123', endpoint: 'https://app.example.test/x' });
+    expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
+    expect(plan.notes).toEqual([]);
+    applyChanges(plan);
+    // Only the two values change, in settings and in each of the three variations.
+    expect(read(dir, 'config.json')).toBe(
+      empty
+        .replaceAll(
+          '"current_customer_app_client_id": ""',
+          '"current_customer_app_client_id": "abc123"',
+        )
+        .replaceAll(
+          '"current_customer_endpoint": ""',
+          '"current_customer_endpoint": "https://app.example.test/x"',
+        ),
+    );
+    expect(empty.split('"current_customer_app_client_id": ""').length).toBe(5);
+    const config = readJson(dir, 'config.json') as {
+      settings: Record<string, unknown>;
+      variations: { settings: Record<string, unknown> }[];
+    };
+    for (const settings of [config.settings, ...config.variations.map((v) => v.settings)]) {
+      expect(settings.current_customer_app_client_id).toBe('abc123');
+      expect(settings.current_customer_endpoint).toBe('https://app.example.test/x');
+    }
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('a re-run keeps a client id or endpoint already set, and says so', () => {
+    const dir = copyTheme();
+    install(dir, { clientId: 'first' });
+    const once = snapshot(dir);
+    const plan = planInstall(dir, { clientId: 'second', endpoint: 'https://app.example.test/x' });
+    // The endpoint was still empty: filled. The client id was set: kept, with a note.
+    expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
+    expect(plan.notes.join('\n')).toMatch(
+      /current_customer_app_client_id is already "first" in config\.json settings.*kept.*theme editor/,
+    );
+    expect(plan.notes.join('\n')).not.toMatch(/current_customer_endpoint/);
+    applyChanges(plan);
+    const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
+    expect(config.settings.current_customer_app_client_id).toBe('first');
+    expect(config.settings.current_customer_endpoint).toBe('https://app.example.test/x');
+    expect(differences(once, snapshot(dir))).toEqual(['config.json']);
   });
 
   it('writes nothing on a dry run (planInstall), and the plan describes every file', () => {
@@ -163,15 +222,36 @@ describe('install into Cornerstone', () => {
     install(dir);
     writeFileSync(join(dir, PARTIAL_DIR, 'script.html'), 'old');
     writeFileSync(join(dir, DROP_IN_FILE), 'old build');
-    const edited = read(dir, 'config.json').replace(
+    const edited = read(dir, 'config.json').replaceAll(
       '"current_customer_endpoint": ""',
       '"current_customer_endpoint": "https://kept.example.test/"',
     );
     writeFileSync(join(dir, 'config.json'), edited);
     const plan = planInstall(dir, { endpoint: 'https://new.example.test/' });
     expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
+    expect(plan.notes).toEqual([
+      expect.stringMatching(
+        /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings, variations\[0\] \(\w+\) settings, .*: kept/,
+      ),
+    ]);
     applyChanges(plan);
     expect(read(dir, 'config.json')).toBe(edited);
+  });
+
+  it('uninstall removes a current_customer_* setting the theme had before install too, and says so', () => {
+    const dir = miniTheme({
+      'config.json': '{"settings":{"a":1,"current_customer_debug":true}}',
+      'templates/layout/base.html': BASE,
+    });
+    install(dir);
+    expect(readJson(dir, 'config.json')).toMatchObject({
+      settings: { current_customer_debug: true },
+    });
+    const plan = planUninstall(dir);
+    expect(plan.notes.join('\n')).toMatch(/including any the theme had before install/);
+    applyChanges(plan);
+    // The documented exception to byte-identity: nothing records which settings were there before.
+    expect(read(dir, 'config.json')).toBe('{"settings":{"a":1}}');
   });
 
   it('puts a changed schema group back to this version in place', () => {
