@@ -23,15 +23,17 @@ export const backoff = (attempt: number, retryAfter?: number, random = Math.rand
 
 /** A `Retry-After` header (delay seconds or an HTTP date) in milliseconds from now, clamped. */
 export const parseRetryAfter = (value: string | null): number | undefined => {
-  // A missing header leaves `v` undefined: the pattern refuses it and Date.parse gives NaN, as for
-  // an empty one, so no separate check is needed.
-  const v = value?.trim() as string;
+  // A missing header is '', like an empty one: the pattern refuses it and Date.parse('') is NaN.
+  const v = value?.trim() ?? '';
   const ms = /^\d+$/.test(v) ? +v * 1000 : Date.parse(v) - Date.now();
-  // A date in the past is 0; a value that is neither a number nor a date is ignored.
+  // A date in the past is 0; a value that is neither a number nor a date (NaN fails both
+  // comparisons) is ignored.
   return ms < 0 ? 0 : ms >= 0 ? Math.min(ms, MAX_RETRY_AFTER) : undefined;
 };
 
 /** Network errors, timeouts, 429 and 5xx are worth another attempt; nothing else is. */
 export const retryable = ({ code, status }: CurrentCustomerError): boolean =>
-  // No status (undefined) is neither 429 nor >= 500.
+  // INVARIANT: errors without a status (network, timeout, aborted, token_malformed, config_invalid)
+  // rely on `undefined >= 500` being false (the cast only quiets the type; `?? 0` would cost 4 bytes
+  // gzipped). The retryable tests pin each code.
   code === 'network' || code === 'timeout' || status === 429 || (status as number) >= 500;
