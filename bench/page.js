@@ -14,7 +14,7 @@
 // - first view: a fresh context just logged in (no cached preflight, no compiled-code cache).
 // And, for the repeat view, a separate load with the CPU profiler, as a cross-check of main-thread time.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,9 @@ import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS || 9);
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// The same launch settings as the browser tests.
+const launchSettings = JSON.parse(readFileSync(join(root, 'test/e2e/chromium.json'), 'utf8'));
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || launchSettings.executablePath;
 const DROP_IN = '/assets/current-customer/current-customer.min.js';
 const DEBUG = Boolean(process.env.BENCH_DEBUG);
 
@@ -278,17 +280,7 @@ try {
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
+    args: launchSettings.args,
   });
   /** A context logged in as the demo customer, with no page of the storefront opened yet. */
   const loggedIn = async (s) => {

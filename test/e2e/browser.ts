@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { DROP_IN_FILE, packageRoot } from '../../src/paths.js';
+import launchSettings from './chromium.json' with { type: 'json' };
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || launchSettings.executablePath;
 export const hasChromium = existsSync(CHROMIUM_PATH);
 const required = process.env.REQUIRE_BROWSER === '1';
 
@@ -27,23 +28,15 @@ export function describeBrowser(name: string, body: () => void): void {
   describe.skipIf(!hasChromium)(name, body);
 }
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Pages (Cornerstone's fonts) may name other hosts: resolve nothing but 127.0.0.1, so nothing leaves the
-  // machine. Not done with request interception: with a route installed, Playwright answers CORS
-  // preflights itself and the backend's CORS would go untested.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
+// How Debian's Chromium is launched, shared with bench/page.js. Besides the flags a closed network needs
+// (no background networking, no QUIC, no component updates), pages (Cornerstone's fonts) may name other
+// hosts: the host resolver rule resolves nothing but 127.0.0.1, so nothing leaves the machine. That is not
+// done with request interception: with a route installed, Playwright answers CORS preflights itself and
+// the backend's CORS would go untested.
+export const CHROMIUM_ARGS: readonly string[] = launchSettings.args;
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 }
 
 /** Launches Chromium once for the enclosing describe block; call the returned function to get it. */
