@@ -269,8 +269,80 @@ function profiledTime(profile, url) {
 }
 
 const floorDir = floorTheme();
+/**
+ * The module's own JavaScript with the network taken out: on a blank page, the drop-in file evaluated, then
+ * `createCurrentCustomer(…).post()` with a `fetch` that answers at once (a token, then `{}`), against the same
+ * work written inline (the floor). The first call pays V8's lazy compilation and cold inline caches; the
+ * steady state is the mean of many calls, which a 0.1 ms timer resolution can still measure.
+ */
+async function isolatedLogic(browser) {
+  const page = await browser.newPage();
+  try {
+    await page.goto('about:blank');
+    return await page.evaluate(
+      async ({ code, calls }) => {
+        const b64 = (value) =>
+          btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+        const now = Math.floor(Date.now() / 1000);
+        const claims = {
+          customer: { id: 1, email: 'a@example.com', group_id: '1' },
+          iss: 'bc/apps',
+        };
+        const token = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: now, exp: now + 900, aud: 'bench', operation: 'current_customer', store_hash: 'abc' })}.c2ln`;
+        const answer = (url) =>
+          Promise.resolve(
+            url.startsWith('/customer/')
+              ? new Response(token)
+              : new Response('{}', { headers: { 'content-type': 'application/json' } }),
+          );
+        const module = async () => {
+          const client = window.StencilCurrentCustomer.createCurrentCustomer({
+            appClientId: 'bench',
+            endpoint: 'https://app.example.com/current-customer',
+            fetch: answer,
+          });
+          await client.post();
+          client.stop();
+        };
+        const floor = async () => {
+          const jwt = (
+            await (await answer('/customer/current.jwt?app_client_id=bench')).text()
+          ).trim();
+          const response = await answer('https://app.example.com/current-customer', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ token: jwt }),
+          });
+          document.dispatchEvent(new CustomEvent('bench', { detail: await response.json() }));
+        };
+        const time = async (fn, n = 1) => {
+          const start = performance.now();
+          for (let i = 0; i < n; i++) await fn();
+          return (performance.now() - start) / n;
+        };
+        const evalStart = performance.now();
+        (0, eval)(code);
+        const evaluate = performance.now() - evalStart;
+        const firstFloor = await time(floor);
+        const firstModule = await time(module);
+        return {
+          evaluate,
+          firstModule,
+          firstFloor,
+          steadyModule: await time(module, calls),
+          steadyFloor: await time(floor, calls),
+        };
+      },
+      { code: readFileSync(join(root, DROP_IN.slice(1)), 'utf8'), calls: 500 },
+    );
+  } finally {
+    await page.close();
+  }
+}
+
 const subjects = [];
 let browser;
+let isolated;
 try {
   subjects.push({ name: 'module', ...(await startEmulator()) });
   subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
@@ -340,6 +412,7 @@ try {
     for (const s of order) round.get(s).profiled = await profiled(s, s.warm);
     if (run > 0) for (const s of subjects) s.results.push(round.get(s));
   }
+  isolated = await isolatedLogic(browser);
 } finally {
   await browser?.close();
   for (const s of subjects) s.child.kill('SIGINT');
@@ -411,3 +484,17 @@ for (const view of ['repeat', 'first'])
   console.log(
     `first contentful paint before the script ran (${view} view): module ${fcp(module, view)} of ${module.results.length}, floor ${fcp(floor, view)} of ${floor.results.length} runs`,
   );
+
+const ms = (v) => `${v.toFixed(3)} ms`;
+console.log(
+  "\nthe module's JavaScript alone (blank page, fetch answered at once, no network; one sample)",
+);
+console.log(
+  `  drop-in file evaluated (no configuration on the page):     ${ms(isolated.evaluate)}`,
+);
+console.log(
+  `  first createCurrentCustomer().post(), cold:                ${ms(isolated.firstModule)}   floor: ${ms(isolated.firstFloor)}`,
+);
+console.log(
+  `  the same, steady state (mean of 500):                      ${ms(isolated.steadyModule)}   floor: ${ms(isolated.steadyFloor)}`,
+);
