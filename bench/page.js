@@ -345,7 +345,7 @@ async function isolatedLogic(browser) {
 
 const subjects = [];
 let browser;
-let isolated;
+const isolated = [];
 try {
   subjects.push({ name: 'module', ...(await startEmulator()) });
   subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
@@ -415,7 +415,8 @@ try {
     for (const s of order) round.get(s).profiled = await profiled(s, s.warm);
     if (run > 0) for (const s of subjects) s.results.push(round.get(s));
   }
-  isolated = await isolatedLogic(browser);
+  // A fresh page each time, so every sample pays the cold costs again.
+  for (let run = 0; run < RUNS; run++) isolated.push(await isolatedLogic(browser));
 } finally {
   await browser?.close();
   for (const s of subjects) s.child.kill('SIGINT');
@@ -488,16 +489,17 @@ for (const view of ['repeat', 'first'])
     `first contentful paint before the script ran (${view} view): module ${fcp(module, view)} of ${module.results.length}, floor ${fcp(floor, view)} of ${floor.results.length} runs`,
   );
 
-const ms = (v) => `${v.toFixed(3)} ms`;
+const isolatedRow = (label, key) => {
+  const m = stats(isolated.map((r) => r[`${key}Module`] ?? r[key]));
+  const fl = key === 'evaluate' ? null : stats(isolated.map((r) => r[`${key}Floor`]));
+  const cell = (v) =>
+    `${v.median.toFixed(3)} (${v.min.toFixed(2)}–${v.max.toFixed(2)})`.padStart(24);
+  console.log(`${label.padEnd(W)}${cell(m)}${fl ? cell(fl) : ''}`);
+};
 console.log(
-  "\nthe module's JavaScript alone (blank page, fetch answered at once, no network; one sample)",
+  `\nthe module's JavaScript alone (blank page, fetch answered at once, no network; ${isolated.length} fresh pages, ms median (min–max))`,
 );
-console.log(
-  `  drop-in file evaluated (no configuration on the page):     ${ms(isolated.evaluate)}`,
-);
-console.log(
-  `  first createCurrentCustomer().post(), cold:                ${ms(isolated.firstModule)}   floor: ${ms(isolated.firstFloor)}`,
-);
-console.log(
-  `  the same, steady state (mean of 500):                      ${ms(isolated.steadyModule)}   floor: ${ms(isolated.steadyFloor)}`,
-);
+console.log(`${''.padEnd(W)}${'module'.padStart(24)}${'floor'.padStart(24)}`);
+isolatedRow('drop-in file evaluated (no configuration on the page)', 'evaluate');
+isolatedRow('first createCurrentCustomer().post(), cold', 'first');
+isolatedRow('the same, steady state (mean of 500 calls)', 'steady');
