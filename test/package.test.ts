@@ -59,6 +59,25 @@ function bareImports(file: string): string[] {
   return specifiers.filter((specifier) => !specifier.startsWith('.'));
 }
 
+/** The names a declaration entry exports (types and values, re-exports followed). */
+function exportedNames(entry: string): string[] {
+  const program = ts.createProgram([entry], { noEmit: true, noLib: true, types: [] });
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(entry);
+  const module = source && checker.getSymbolAtLocation(source);
+  if (!module) throw new Error(`${entry} is not a module`);
+  return checker
+    .getExportsOfModule(module)
+    .map((symbol) => symbol.name)
+    .sort();
+}
+
+/** Names both entries export: each would mean one thing in the browser and another on the server. */
+function sharedNames(first: string, second: string): string[] {
+  const names = new Set(exportedNames(first));
+  return exportedNames(second).filter((name) => names.has(name));
+}
+
 describe('the built package', () => {
   const entries = Object.entries(manifest.exports).filter(([key]) => key !== './package.json');
 
@@ -96,6 +115,28 @@ describe('the built package', () => {
       'utf8',
     );
     expect(code).not.toMatch(/\bimport\s*[({'"]|\brequire\(/);
+  });
+
+  it('the browser and server entries share no exported name', () => {
+    const client = join(root, 'dist/types/client/index.d.ts');
+    const server = join(root, 'dist/types/server/index.d.ts');
+    // Both lists are real: the check below compares something.
+    expect(exportedNames(client)).toContain('createCurrentCustomer');
+    expect(exportedNames(server)).toEqual(
+      expect.arrayContaining(['createVerifier', 'VerifiedCustomer', 'VerifiedClaims']),
+    );
+    expect(sharedNames(client, server)).toEqual([]);
+  });
+
+  it('the shared-name check finds a name both entries export', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scc-names-'));
+    writeFileSync(
+      join(dir, 'a.d.ts'),
+      'export interface Shared { a: 1 }\nexport declare const onlyA: 1;\n',
+    );
+    writeFileSync(join(dir, 'inner.d.ts'), 'export interface Shared { b: 2 }\n');
+    writeFileSync(join(dir, 'b.d.ts'), "export type { Shared } from './inner.js';\n");
+    expect(sharedNames(join(dir, 'a.d.ts'), join(dir, 'b.d.ts'))).toEqual(['Shared']);
   });
 
   it('the `any` check finds an `any` where there is one', () => {
