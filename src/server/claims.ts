@@ -56,6 +56,7 @@ function invalid(claim: string, message: string): CurrentCustomerTokenError {
   return new CurrentCustomerTokenError('claim_invalid', message, claim);
 }
 
+/** The refusal of a token from a store the app's store rule does not accept. */
 export function storeNotAllowed(): CurrentCustomerTokenError {
   return new CurrentCustomerTokenError(
     'store_not_allowed',
