@@ -1,10 +1,13 @@
 // The storefront emulator, as a Fetch API handler: theme pages rendered with the real renderer, the Current
-// Customer endpoint, a cookie session with log in and log out, the theme's assets, and the emulator's stats.
+// Customer endpoint (with injectable faults), a cookie session with log in and log out, a login page, the
+// theme's assets, and the emulator's stats.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { DEMO_CUSTOMERS, findDemoCustomer } from './customers.js';
-import type { ThemeRenderer } from './renderer.js';
+import { delay, type FaultSide, type Faults } from './faults.js';
+import { errorPage } from './http.js';
+import type { LiveTheme } from './live-theme.js';
 import type { Theme } from './theme.js';
 import { type DemoCustomer, signCustomerToken, type TokenSettings } from './token.js';
 
@@ -20,6 +23,8 @@ export interface StorefrontStats {
   guests: number;
   /** ...answered 400: no or an unknown app_client_id. */
   rejected: number;
+  /** ...answered by an injected fault (slow ones not counted: they answer normally). */
+  faulted: number;
   /** One entry per /customer/current.jwt request, in order (the latest 1,000). */
   tokenLog: { at: number; status: number; customerId: number | null }[];
   logins: number;
@@ -33,6 +38,7 @@ export function emptyStorefrontStats(): StorefrontStats {
     tokensIssued: 0,
     guests: 0,
     rejected: 0,
+    faulted: 0,
     tokenLog: [],
     logins: 0,
     logouts: 0,
@@ -40,8 +46,8 @@ export function emptyStorefrontStats(): StorefrontStats {
 }
 
 export interface StorefrontConfig {
-  theme: Theme;
-  renderer: ThemeRenderer;
+  /** The theme, reloaded on a page load after its files changed. */
+  theme: LiveTheme;
   token: TokenSettings;
   stats: StorefrontStats;
   /** The storefront's own origin, e.g. `http://127.0.0.1:3737` (known once it listens). */
@@ -59,12 +65,17 @@ export interface StorefrontConfig {
   panel: ((page: PanelInput) => string) | null;
   /** JSON for `/__emulator/stats`. */
   statsSnapshot(): unknown;
+  /** The faults in force (read on every request). */
+  faults(): Faults;
+  /** Sets one side's fault from its spelling (`slow:3`); throws a `DevError` for a bad one. */
+  setFault(side: FaultSide, spelling: string): Promise<void>;
 }
 
 export interface PanelInput {
   nonce: string;
   customer: DemoCustomer | null;
   path: string;
+  theme: Theme;
 }
 
 export const SESSION_COOKIE = 'SHOP_SESSION_TOKEN';
@@ -138,8 +149,23 @@ async function formParams(request: Request): Promise<URLSearchParams> {
   return params;
 }
 
+/** Where a store sends a visitor whose session it does not accept. */
+export const LOGIN_PAGE = '/login.php';
+
+/** The login page: what a store answers, as HTML, where a token was expected. */
+function loginPage(): Response {
+  const buttons = DEMO_CUSTOMERS.map(
+    (c) =>
+      `<form method="post" action="/login"><input type="hidden" name="customer" value="${c.id}"><button type="submit">Log in as ${c.first_name} ${c.last_name}</button></form>`,
+  ).join('\n');
+  return new Response(
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head><body>\n<h1>Sign in</h1>\n${buttons}\n</body></html>\n`,
+    { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
+  );
+}
+
 export function createStorefront(config: StorefrontConfig) {
-  const { theme, renderer, token, stats } = config;
+  const { token, stats } = config;
   /** Session token → signed-in customer id. */
   const sessions = new Map<string, number>();
 
@@ -167,6 +193,29 @@ export function createStorefront(config: StorefrontConfig) {
       stats.rejected++;
       log(400);
       return text('unknown app_client_id', 400);
+    }
+    const fault = config.faults().storefront;
+    if (fault.kind === 'slow') await delay(fault.seconds);
+    const faulty = (response: Response): Response => {
+      stats.faulted++;
+      log(response.status);
+      return response;
+    };
+    if (fault.kind === '500') return faulty(text('internal server error (injected)', 500));
+    if (fault.kind === '429') {
+      return faulty(
+        text('too many requests (injected)', 429, { 'retry-after': String(fault.seconds) }),
+      );
+    }
+    if (fault.kind === 'html') return faulty(loginPage());
+    if (fault.kind === '302') {
+      const from = encodeURIComponent('/customer/current.jwt');
+      return faulty(
+        new Response(null, {
+          status: 302,
+          headers: { location: `${LOGIN_PAGE}?from=${from}`, 'cache-control': 'no-store' },
+        }),
+      );
     }
     if (!customer) {
       stats.guests++;
@@ -212,7 +261,27 @@ export function createStorefront(config: StorefrontConfig) {
     });
   }
 
-  async function asset(path: string): Promise<Response> {
+  async function setFault(request: Request): Promise<Response> {
+    const params = await formParams(request);
+    for (const side of ['storefront', 'backend'] as const) {
+      const spelling = params.get(side);
+      if (spelling === null) continue;
+      try {
+        await config.setFault(side, spelling);
+      } catch (error) {
+        return text(error instanceof Error ? error.message : String(error), 400);
+      }
+    }
+    return new Response(null, {
+      status: 303,
+      headers: {
+        location: safeRedirect(params.get('redirect'), request),
+        'cache-control': 'no-store',
+      },
+    });
+  }
+
+  async function asset(theme: Theme, path: string): Promise<Response> {
     let relativePath: string;
     try {
       relativePath = decodeURIComponent(path.slice('/assets/'.length));
@@ -237,7 +306,11 @@ export function createStorefront(config: StorefrontConfig) {
     return text('not found', 404);
   }
 
-  function renderContext(customer: DemoCustomer | null, url: URL): Record<string, unknown> {
+  function renderContext(
+    theme: Theme,
+    customer: DemoCustomer | null,
+    url: URL,
+  ): Record<string, unknown> {
     const origin = config.origin();
     const context: Record<string, unknown> = {
       settings: siteSettings(origin),
@@ -278,7 +351,7 @@ export function createStorefront(config: StorefrontConfig) {
     };
   }
 
-  function themeSettings(): Record<string, unknown> {
+  function themeSettings(theme: Theme): Record<string, unknown> {
     return {
       ...theme.settings,
       current_customer_enabled: true,
@@ -288,6 +361,7 @@ export function createStorefront(config: StorefrontConfig) {
   }
 
   async function page(request: Request, url: URL): Promise<Response> {
+    const { theme, renderer } = await config.theme.current();
     const name = url.pathname === '/' ? 'home' : url.pathname.slice(1).replace(/\/$/, '');
     const key = `pages/${name}`;
     if (!/^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/i.test(name) || !renderer.hasTemplate(key)) {
@@ -297,13 +371,13 @@ export function createStorefront(config: StorefrontConfig) {
     const nonce = randomBytes(16).toString('base64');
     let html = await renderer.render({
       page: key,
-      context: renderContext(customer, url),
+      context: renderContext(theme, customer, url),
       siteSettings: siteSettings(config.origin()),
-      themeSettings: themeSettings(),
+      themeSettings: themeSettings(theme),
       nonce: config.themeNonce ? nonce : undefined,
     });
     if (config.panel) {
-      const panel = config.panel({ nonce, customer, path: url.pathname });
+      const panel = config.panel({ nonce, customer, path: url.pathname, theme });
       const end = html.lastIndexOf('</body>');
       html = end === -1 ? html + panel : html.slice(0, end) + panel + html.slice(end);
     }
@@ -321,12 +395,26 @@ export function createStorefront(config: StorefrontConfig) {
   }
 
   async function handle(request: Request): Promise<Response> {
+    try {
+      return await route(request);
+    } catch (error) {
+      return errorPage(error);
+    }
+  }
+
+  async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const { pathname } = url;
     const method = request.method;
-    if (pathname === '/login' || pathname === '/login.php') {
+    if (pathname === '/login' || pathname === LOGIN_PAGE) {
       if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
-      return url.searchParams.get('action') === 'logout' ? logout(request) : login(request);
+      if (url.searchParams.get('action') === 'logout') return logout(request);
+      // `GET /login` signs in at once (the emulator's shortcut); `GET /login.php` is the store's login page.
+      return pathname === LOGIN_PAGE && method === 'GET' ? loginPage() : login(request);
+    }
+    if (pathname === '/__emulator/faults') {
+      if (method !== 'POST') return text('method not allowed', 405);
+      return setFault(request);
     }
     if (pathname === '/logout') {
       if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
@@ -339,7 +427,7 @@ export function createStorefront(config: StorefrontConfig) {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
       });
     }
-    if (pathname.startsWith('/assets/')) return asset(pathname);
+    if (pathname.startsWith('/assets/')) return asset(config.theme.last.theme, pathname);
     if (pathname === '/favicon.ico') return new Response(null, { status: 204 });
     return page(request, url);
   }
