@@ -29,6 +29,8 @@ export interface StorefrontStats {
   tokenLog: { at: number; status: number; customerId: number | null }[];
   logins: number;
   logouts: number;
+  /** Views of the login page (`GET /login.php`), where the `302` fault sends the module. */
+  loginPages: number;
 }
 
 export function emptyStorefrontStats(): StorefrontStats {
@@ -42,6 +44,7 @@ export function emptyStorefrontStats(): StorefrontStats {
     tokenLog: [],
     logins: 0,
     logouts: 0,
+    loginPages: 0,
   };
 }
 
@@ -410,7 +413,11 @@ export function createStorefront(config: StorefrontConfig) {
       if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
       if (url.searchParams.get('action') === 'logout') return logout(request);
       // `GET /login` signs in at once (the emulator's shortcut); `GET /login.php` is the store's login page.
-      return pathname === LOGIN_PAGE && method === 'GET' ? loginPage() : login(request);
+      if (pathname === LOGIN_PAGE && method === 'GET') {
+        stats.loginPages++;
+        return loginPage();
+      }
+      return login(request);
     }
     if (pathname === '/__emulator/faults') {
       if (method !== 'POST') return text('method not allowed', 405);
