@@ -141,12 +141,39 @@ function safeRedirect(candidate: string | null | undefined, request: Request): s
   return '/';
 }
 
+/** The emulator's forms are a few fields: a larger body is refused. */
+const MAX_FORM_BYTES = 64 * 1024;
+
+/** A form body too large to be one of the emulator's forms: answered 413. */
+class FormTooLarge extends Error {}
+
+/** The request body as text, reading no more than `MAX_FORM_BYTES`. */
+async function boundedText(request: Request): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FORM_BYTES) {
+      await reader.cancel();
+      throw new FormTooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
 async function formParams(request: Request): Promise<URLSearchParams> {
   const params = new URL(request.url).searchParams;
   if (request.method === 'POST') {
     const type = request.headers.get('content-type') ?? '';
     if (type.startsWith('application/x-www-form-urlencoded')) {
-      for (const [key, value] of new URLSearchParams(await request.text())) params.set(key, value);
+      for (const [key, value] of new URLSearchParams(await boundedText(request))) {
+        params.set(key, value);
+      }
     }
   }
   return params;
@@ -401,6 +428,7 @@ export function createStorefront(config: StorefrontConfig) {
     try {
       return await route(request);
     } catch (error) {
+      if (error instanceof FormTooLarge) return text('form too large', 413);
       return errorPage(error);
     }
   }

@@ -153,6 +153,24 @@ describe('storefront emulator over HTTP on 127.0.0.1', () => {
     expect(emulator.stats.storefront.logins).toBe(before);
   });
 
+  it('refuses a form body over 64 KiB with 413, and stays up', async () => {
+    const response = await fetch(url('/login'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `customer=4927&pad=${'x'.repeat(70 * 1024)}`,
+    });
+    expect(response.status).toBe(413);
+    expect((await fetch(url('/'))).status).toBe(200);
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const response = await fetch(url('/'), { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toBe('');
+  });
+
   it('never redirects off the storefront after log in', async () => {
     const response = await fetch(url('/login?redirect=//evil.example/'), {
       redirect: 'manual',
