@@ -1,5 +1,5 @@
 // The built command, as a user runs it: `node dist/cli.js dev` (npm test builds dist/ first).
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -162,6 +162,35 @@ describe('stencil-current-customer dev (built)', () => {
     expect(shown.stdout()).toMatch(/^export CLIENT_SECRET=[\w-]{40,}$/m);
     shown.child.kill('SIGINT');
     expect(await shown.exited).toBe(0);
+  });
+
+  it('--endpoint: the printed lines paste into a shell as they are, whatever the secret holds', async () => {
+    const secret = `it's a "secret" $HOME \\ \`x\``;
+    const r = run([
+      '--port',
+      '0',
+      '--endpoint',
+      'http://127.0.0.1:8799/x',
+      '--client-secret',
+      secret,
+    ]);
+    try {
+      await until(r, /press Ctrl-C/);
+    } finally {
+      r.child.kill('SIGINT');
+    }
+    expect(await r.exited).toBe(0);
+    const exports = r
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('export '));
+    expect(exports).toHaveLength(4);
+    const shell = spawnSync(
+      'sh',
+      ['-c', `${exports.join('\n')}\nprintf '%s' "$CLIENT_SECRET"; printf '|%s' "$STORE_HASH"`],
+      { encoding: 'utf8', env: {} },
+    );
+    expect(shell.stdout).toBe(`${secret}|dev123`);
   });
 
   it('exits non-zero with one error line for a --theme that is not a theme', async () => {
