@@ -8,6 +8,7 @@ import { DEMO_CUSTOMERS, findDemoCustomer } from './customers.js';
 import { delay, type FaultSide, type Faults } from './faults.js';
 import { errorPage } from './http.js';
 import type { LiveTheme } from './live-theme.js';
+import { cookieValue, FormTooLarge, formParams, safeRedirect, text } from './requests.js';
 import type { Theme } from './theme.js';
 import { type DemoCustomer, signCustomerToken, type TokenSettings } from './token.js';
 
@@ -102,82 +103,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.html': 'text/html; charset=utf-8',
 };
-
-function text(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, {
-    status,
-    headers: {
-      'content-type': 'text/plain; charset=utf-8',
-      'cache-control': 'no-store',
-      ...headers,
-    },
-  });
-}
-
-function cookieValue(request: Request, name: string): string | undefined {
-  const header = request.headers.get('cookie');
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** A same-origin path to go back to after logging in or out; anything else becomes `/`. */
-function safeRedirect(candidate: string | null | undefined, request: Request): string {
-  if (candidate?.startsWith('/') && !candidate.startsWith('//') && !candidate.includes('\\')) {
-    return candidate;
-  }
-  const referer = request.headers.get('referer');
-  if (referer) {
-    try {
-      const from = new URL(referer);
-      if (from.origin === new URL(request.url).origin) return `${from.pathname}${from.search}`;
-    } catch {
-      // not a URL: ignore it
-    }
-  }
-  return '/';
-}
-
-/** The emulator's forms are a few fields: a larger body is refused. */
-const MAX_FORM_BYTES = 64 * 1024;
-
-/** A form body too large to be one of the emulator's forms: answered 413. */
-class FormTooLarge extends Error {}
-
-/** The request body as text, reading no more than `MAX_FORM_BYTES`. */
-async function boundedText(request: Request): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      throw new FormTooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
-async function formParams(request: Request): Promise<URLSearchParams> {
-  const params = new URL(request.url).searchParams;
-  if (request.method === 'POST') {
-    const type = request.headers.get('content-type') ?? '';
-    if (type.startsWith('application/x-www-form-urlencoded')) {
-      for (const [key, value] of new URLSearchParams(await boundedText(request))) {
-        params.set(key, value);
-      }
-    }
-  }
-  return params;
-}
 
 /** Where a store sends a visitor whose session it does not accept. */
 export const LOGIN_PAGE = '/login.php';
