@@ -258,7 +258,7 @@ describeBrowser('The emulator in Chromium', () => {
     expect(t.pageErrors).toEqual([]);
   });
 
-  it('current.jwt slow (2 s): the token arrives late and is verified', async () => {
+  it('current.jwt slow (2 s): the token arrives late and is verified; slower than timeoutMs, `timeout`', async () => {
     const emu = await start({ faults: { storefront: { kind: 'slow', seconds: 2 } } });
     const t = await open();
     const started = Date.now();
@@ -267,7 +267,33 @@ describeBrowser('The emulator in Chromium', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
     expect(emu.stats.storefront.tokenRequests).toBe(1);
     expect((await heard(t)).filter((e) => e.type === 'error')).toEqual([]);
-  });
+
+    // Slower than a client's timeoutMs: four attempts, each cut short, then `timeout`.
+    const code = await t.page.evaluate(
+      async ({ appClientId, endpoint }) => {
+        const api = (
+          window as unknown as {
+            StencilCurrentCustomer: {
+              createCurrentCustomer(o: object): { getToken(): Promise<string | null> };
+            };
+          }
+        ).StencilCurrentCustomer;
+        const client = api.createCurrentCustomer({
+          appClientId,
+          endpoint,
+          autoRefresh: false,
+          timeoutMs: 500,
+        });
+        return client.getToken().then(
+          () => 'token',
+          (error: { code?: string }) => error.code ?? 'unknown',
+        );
+      },
+      { appClientId: emu.clientId, endpoint: emu.backendUrl },
+    );
+    expect(code).toBe('timeout');
+    expect(emu.stats.storefront.tokenRequests).toBe(1 + 4);
+  }, 30_000);
 
   it('backend 401: one fresh token and one more POST, then backend_http_401', async () => {
     const emu = await start({ faults: { backend: { kind: '401' } } });
