@@ -1,10 +1,12 @@
 // The demo app backend: another origin, built with this package's own createCurrentCustomerHandler and
-// toNodeListener, answering the verified customer and a few demo "recently purchased products". For the
-// browser tests it can be taken down (connection refused) or made to answer 500.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createCurrentCustomerHandler, toNodeListener } from '../server/index.js';
-import { recentlyPurchased } from './customers.js';
-import { close, createServer, HOST, listen } from './http.js';
+// served through toNodeListener, answering the README's worked example (a greeting and a points balance)
+// with the verified customer and a few demo "recently purchased products". Faults can be injected: slow,
+// 401, 500, 503 with Retry-After, or down (connection refused).
+import type { Server } from 'node:http';
+import { createCurrentCustomerHandler } from '../server/index.js';
+import { findDemoCustomer, loyaltyPoints, recentlyPurchased } from './customers.js';
+import { type BackendFault, delay } from './faults.js';
+import { close, HOST, listen, serve } from './http.js';
 
 /** Entries kept in `log`: a long session keeps the latest. */
 const MAX_LOG = 1000;
@@ -21,7 +23,7 @@ export interface BackendStats {
   posts: number;
   /** ...answered 2xx: the handler verified the token. */
   verified: number;
-  /** ...answered 4xx: the handler refused it. */
+  /** ...answered 4xx: the handler refused it (or a `401` fault). */
   refused: number;
   /** ...answered 5xx. */
   failed: number;
@@ -44,7 +46,7 @@ export function emptyBackendStats(): BackendStats {
   };
 }
 
-/** `ok`: the real handler; `fail`: every POST answers 500 (CORS still allowed); `down`: not listening. */
+/** The older names of the faults: `ok` (none), `fail` (500), `down`. */
 export type BackendMode = 'ok' | 'fail' | 'down';
 
 export interface BackendOptions {
@@ -55,92 +57,119 @@ export interface BackendOptions {
   /** The storefront's origin, the only one allowed (known once the storefront listens). */
   storefrontOrigin(): string;
   stats: BackendStats;
+  fault?: BackendFault;
 }
 
 export interface Backend {
   /** e.g. `http://127.0.0.1:3738` */
   readonly origin: string;
   readonly port: number;
-  readonly mode: BackendMode;
-  setMode(mode: BackendMode): Promise<void>;
+  readonly fault: BackendFault;
+  setFault(fault: BackendFault): Promise<void>;
   close(): Promise<void>;
 }
 
+/** What the demo backend answers for a verified customer: the README's worked example, and more. */
+export interface DemoAnswer {
+  greeting: string;
+  points: number;
+  customer: { id: number; email: string; groupId: string | null };
+  storeHash: string;
+  tokenExpiresAt: string;
+  verifiedAt: string;
+  recentlyPurchased: ReturnType<typeof recentlyPurchased>;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+  });
+
 export async function startBackend(options: BackendOptions): Promise<Backend> {
   const { stats } = options;
-  const handler = createCurrentCustomerHandler({
+  const verify = createCurrentCustomerHandler({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     storeHash: options.storeHash,
     allowedOrigins: [options.storefrontOrigin()],
-    onCustomer: (verified) => {
-      stats.customers.push(verified.customer.id);
+    onCustomer: (verified): DemoAnswer => {
+      const { customer } = verified;
+      stats.customers.push(customer.id);
+      const firstName = findDemoCustomer(customer.id)?.first_name ?? customer.email;
       return {
-        customer: verified.customer,
+        greeting: `Welcome back, ${firstName}`,
+        points: loyaltyPoints(customer.id),
+        customer,
         storeHash: verified.storeHash,
         tokenExpiresAt: verified.expiresAt.toISOString(),
         verifiedAt: new Date().toISOString(),
-        recentlyPurchased: recentlyPurchased(verified.customer.id),
+        recentlyPurchased: recentlyPurchased(customer.id),
       };
     },
   });
-  const verify = toNodeListener(handler);
-  let mode: BackendMode = 'ok';
+  let fault: BackendFault = options.fault ?? { kind: 'none' };
 
-  const record = (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET';
-    stats.requests++;
-    res.once('finish', () => {
-      const status = res.statusCode;
-      stats.log.push({ at: Date.now(), method, status });
-      if (stats.log.length > MAX_LOG) stats.log.shift();
-      if (method === 'OPTIONS') stats.preflights++;
-      if (method !== 'POST') return;
-      stats.posts++;
-      if (status >= 500) stats.failed++;
-      else if (status >= 400) stats.refused++;
-      else if (status >= 200 && status < 300) stats.verified++;
-    });
+  /** A fault's answer to a POST, with the CORS headers a browser needs to read it (Retry-After included). */
+  const faultAnswer = (request: Request, status: number, headers: Record<string, string>) => {
+    const origin = request.headers.get('origin');
+    const cors: Record<string, string> =
+      origin === options.storefrontOrigin()
+        ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After' }
+        : {};
+    const error = status === 401 ? 'signature_invalid' : 'demo_failure';
+    return json(status, { error }, { vary: 'Origin', ...cors, ...headers });
   };
 
-  const server = createServer((req, res) => {
-    record(req, res);
-    const path = new URL(req.url ?? '/', 'http://backend').pathname;
-    if (path !== BACKEND_PATH) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'not_found', endpoint: BACKEND_PATH }));
-      return;
+  const route = async (request: Request): Promise<Response> => {
+    if (new URL(request.url).pathname !== BACKEND_PATH) {
+      return json(404, { error: 'not_found', endpoint: BACKEND_PATH });
     }
-    if (mode === 'fail' && req.method === 'POST') {
-      req.resume();
-      const origin = req.headers.origin;
-      res.writeHead(500, {
-        'content-type': 'application/json',
-        vary: 'Origin',
-        ...(origin === options.storefrontOrigin() ? { 'access-control-allow-origin': origin } : {}),
-      });
-      res.end(JSON.stringify({ error: 'demo_failure' }));
-      return;
+    if (request.method === 'POST') {
+      if (fault.kind === 'slow') await delay(fault.seconds);
+      if (fault.kind === '401') return faultAnswer(request, 401, {});
+      if (fault.kind === '500') return faultAnswer(request, 500, {});
+      if (fault.kind === '503') {
+        return faultAnswer(request, 503, { 'retry-after': String(fault.seconds) });
+      }
     }
-    verify(req, res);
+    return verify(request);
+  };
+
+  const record = (method: string, status: number) => {
+    stats.log.push({ at: Date.now(), method, status });
+    if (stats.log.length > MAX_LOG) stats.log.shift();
+    if (method === 'OPTIONS') stats.preflights++;
+    if (method !== 'POST') return;
+    stats.posts++;
+    if (status >= 500) stats.failed++;
+    else if (status >= 400) stats.refused++;
+    else if (status >= 200 && status < 300) stats.verified++;
+  };
+
+  const server: Server = serve(async (request) => {
+    stats.requests++;
+    const response = await route(request);
+    record(request.method, response.status);
+    return response;
   });
 
   let port = await listen(server, options.port, 'backend', '--backend-port');
-  const origin = `http://${HOST}:${port}`;
+  if (fault.kind === 'down') await close(server);
   return {
-    origin,
+    origin: `http://${HOST}:${port}`,
     get port() {
       return port;
     },
-    get mode() {
-      return mode;
+    get fault() {
+      return fault;
     },
-    async setMode(next) {
-      if (next === 'down' && server.listening) await close(server);
-      if (next !== 'down' && !server.listening) {
+    async setFault(next) {
+      if (next.kind === 'down' && server.listening) await close(server);
+      if (next.kind !== 'down' && !server.listening) {
         port = await listen(server, port, 'backend', '--backend-port');
       }
-      mode = next;
+      fault = next;
     },
     close: () => close(server),
   };

@@ -1,31 +1,42 @@
-// `stencil-current-customer dev`: runs the storefront emulator and the demo app backend until Ctrl-C.
-import { startEmulator } from './emulator.js';
+// `stencil-current-customer dev`: runs the storefront emulator and the demo app backend (or points the pages
+// at the developer's own) until Ctrl-C.
+import { backendEnvironment, startEmulator } from './emulator.js';
 import { DevError } from './errors.js';
+import { formatFault } from './faults.js';
 import { DEV_USAGE, parseDevOptions } from './options.js';
 
 const PREFIX = 'stencil-current-customer dev';
 
+/** A value quoted for a POSIX shell (and for dotenv files, which read the same quotes). */
+const shellQuote = (value: string): string =>
+  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+
 export const dev = async (args: string[]): Promise<number> => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  let showSecret: boolean;
-  let secretGenerated: boolean;
+  let options: ReturnType<typeof parseDevOptions>;
   try {
-    const options = parseDevOptions(args);
+    options = parseDevOptions(args);
     if (options.help) {
       console.log(DEV_USAGE);
       return 0;
     }
-    showSecret = options.showSecret;
-    secretGenerated = options.secretGenerated;
     emulator = await startEmulator({
       port: options.port,
       backendPort: options.backendPort,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
+      storeHash: options.storeHash,
       tokenTtl: options.tokenTtl,
       theme: options.theme,
       csp: options.csp,
       panel: options.panel,
+      endpoint: options.endpoint,
+      demoBackend: options.demoBackend,
+      faults: { storefront: options.jwtFault, backend: options.backendFault },
+      onThemeReload: (theme) => {
+        console.log(`theme reloaded: ${theme.name}`);
+        for (const warning of theme.warnings) console.warn(`warning: ${warning}`);
+      },
     });
   } catch (error) {
     if (error instanceof DevError) {
@@ -35,16 +46,47 @@ export const dev = async (args: string[]): Promise<number> => {
     throw error;
   }
 
+  const ownBackend = options.endpoint !== undefined;
   console.log(`storefront:  ${emulator.storefrontUrl}`);
   console.log(`app backend: ${emulator.backendUrl}`);
+  if (ownBackend) {
+    console.log(
+      emulator.demoBackendUrl
+        ? `(yours; the demo backend runs too, at ${emulator.demoBackendUrl})`
+        : '(yours; the demo backend is not started)',
+    );
+  }
   console.log(
-    `theme: ${emulator.theme.name}; client id: ${emulator.clientId}; token lifetime: ${emulator.tokenTtl} s`,
+    `theme: ${emulator.theme.name} (edits show on the next page load); client id: ${emulator.clientId}; store hash: ${emulator.storeHash}; token lifetime: ${emulator.tokenTtl} s`,
   );
-  console.log(
-    showSecret
-      ? `client secret: ${emulator.clientSecret}`
-      : `client secret: ${secretGenerated ? 'random for this run' : 'as given'} (--show-secret prints it)`,
-  );
+  // The secret goes into the environment block when the developer chose it or asked for it.
+  const withSecret = options.showSecret || (ownBackend && !options.secretGenerated);
+  if (ownBackend) {
+    console.log("your backend's environment (paste it into its shell or .env file):");
+    for (const [name, value] of backendEnvironment(emulator, withSecret)) {
+      console.log(`export ${name}=${shellQuote(value)}`);
+    }
+    if (!withSecret) {
+      console.log(
+        '# CLIENT_SECRET is random for this run: pass --client-secret <s> (or --show-secret) to set or print it',
+      );
+    }
+    console.log(
+      '# createCurrentCustomerHandler({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, storeHash: STORE_HASH, allowedOrigins: [STOREFRONT_ORIGIN] })',
+    );
+  } else {
+    console.log(
+      options.showSecret
+        ? `client secret: ${emulator.clientSecret}`
+        : `client secret: ${options.secretGenerated ? 'random for this run' : 'as given'} (--show-secret prints it)`,
+    );
+  }
+  const { storefront, backend } = emulator.faults;
+  if (storefront.kind !== 'none' || backend.kind !== 'none') {
+    console.log(
+      `faults: current.jwt ${formatFault(storefront)}, backend ${formatFault(backend)} (change them in the panel)`,
+    );
+  }
   for (const warning of emulator.theme.warnings) console.warn(`warning: ${warning}`);
   console.log('press Ctrl-C to stop');
 

@@ -31,6 +31,11 @@ export function findDemoCustomer(id: number | undefined): DemoCustomer | undefin
   return DEMO_CUSTOMERS.find((c) => c.id === id);
 }
 
+/** The demo loyalty balance the backend answers (the README's worked example shows 1250). */
+export function loyaltyPoints(customerId: number): number {
+  return customerId === DEMO_CUSTOMERS[0]?.id ? 1250 : (customerId * 37) % 2000;
+}
+
 export interface DemoProduct {
   id: number;
   name: string;

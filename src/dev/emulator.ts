@@ -1,18 +1,37 @@
-// The whole local loop in one call: a storefront emulator and a demo app backend on 127.0.0.1. Used
-// in-process by the tests and by the dev command.
+// The whole local loop in one call: a storefront emulator on 127.0.0.1 and either a demo app backend or the
+// developer's own (`endpoint`). Used in-process by the tests and by the dev command.
 import { randomBytes } from 'node:crypto';
-import { BACKEND_PATH, type Backend, emptyBackendStats, startBackend } from './backend.js';
-import { close, createServer, HOST, listen, nodeListener } from './http.js';
-import { DEFAULT_CLIENT_ID, DEFAULT_TOKEN_TTL } from './options.js';
+import {
+  BACKEND_PATH,
+  type Backend,
+  type BackendMode,
+  emptyBackendStats,
+  startBackend,
+} from './backend.js';
+import { DevError } from './errors.js';
+import {
+  type BackendFault,
+  type FaultSide,
+  type Faults,
+  parseFault,
+  type StorefrontFault,
+} from './faults.js';
+import { close, HOST, listen, serve } from './http.js';
+import { createLiveTheme } from './live-theme.js';
+import {
+  checkEndpoint,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_STORE_HASH,
+  DEFAULT_TOKEN_TTL,
+} from './options.js';
 import { createPanel } from './panel.js';
-import { createThemeRenderer } from './renderer.js';
 import { createStorefront, emptyStorefrontStats } from './storefront.js';
 import { loadDemoTheme, loadTheme, type Theme } from './theme.js';
 
 export interface EmulatorOptions {
   /** Storefront port; default 0 (any free port). */
   port?: number;
-  /** Backend port; default 0 (any free port). */
+  /** Demo backend port; default 0 (any free port). */
   backendPort?: number;
   clientId?: string;
   /** Default: random for this emulator. */
@@ -29,25 +48,45 @@ export interface EmulatorOptions {
   panel?: boolean;
   /** Default `dev123`. */
   storeHash?: string;
+  /**
+   * The developer's own backend endpoint (`http(s)://…`): the pages' configuration and CSP point at it, and
+   * the demo backend is not started unless `demoBackend` is true.
+   */
+  endpoint?: string;
+  /** Start the demo backend even with `endpoint` (it then only serves requests sent to it directly). */
+  demoBackend?: boolean;
+  /** Faults in force from the start; default none. */
+  faults?: Partial<Faults>;
+  /** Hears of every theme reload after a change on disk (the dev command prints it). */
+  onThemeReload?(theme: Theme): void;
 }
 
 export interface Emulator {
   /** e.g. `http://127.0.0.1:3737/` */
   storefrontUrl: string;
-  /** The backend endpoint the module posts to, e.g. `http://127.0.0.1:3738/current-customer`. */
+  /** e.g. `http://127.0.0.1:3737`: what the app backend's `allowedOrigins` must hold. */
+  storefrontOrigin: string;
+  /** The endpoint the module posts to: `endpoint`, or the demo backend's (`http://127.0.0.1:3738/current-customer`). */
   backendUrl: string;
+  /** The demo backend's endpoint, when it runs. */
+  demoBackendUrl: string | undefined;
   clientId: string;
   clientSecret: string;
   storeHash: string;
   tokenTtl: number;
-  theme: Theme;
-  /** Live counters: what each server saw. */
+  /** The theme as last loaded (it reloads on the page load after a change on disk). */
+  readonly theme: Theme;
+  /** Live counters: what each server saw (the backend's stay at zero without the demo backend). */
   stats: {
     storefront: ReturnType<typeof emptyStorefrontStats>;
     backend: ReturnType<typeof emptyBackendStats>;
   };
-  /** Take the backend down (connection refused), make it answer 500, or bring it back. */
-  setBackendMode: Backend['setMode'];
+  /** The faults in force. */
+  readonly faults: Faults;
+  setFault(side: 'storefront', fault: StorefrontFault): Promise<void>;
+  setFault(side: 'backend', fault: BackendFault): Promise<void>;
+  /** The older switch: `ok` (no fault), `fail` (500), `down` (connection refused). */
+  setBackendMode(mode: BackendMode): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,22 +97,51 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
   const clientSecret = options.clientSecret ?? randomBytes(32).toString('base64url');
   const tokenTtl = options.tokenTtl ?? DEFAULT_TOKEN_TTL;
-  const storeHash = options.storeHash ?? 'dev123';
-  const theme = options.theme === undefined ? loadDemoTheme() : loadTheme(options.theme);
-  const renderer = await createThemeRenderer(theme);
+  const storeHash = options.storeHash ?? DEFAULT_STORE_HASH;
+  const ownEndpoint =
+    options.endpoint === undefined ? undefined : checkEndpoint('--endpoint', options.endpoint);
+  const withDemoBackend = ownEndpoint === undefined || options.demoBackend === true;
+  const faults: Faults = {
+    storefront: options.faults?.storefront ?? { kind: 'none' },
+    backend: options.faults?.backend ?? { kind: 'none' },
+  };
+  if (!withDemoBackend && faults.backend.kind !== 'none') {
+    throw new DevError('--backend-fault needs the demo backend: it cannot act on --endpoint');
+  }
+  const live = await createLiveTheme(
+    () => (options.theme === undefined ? loadDemoTheme() : loadTheme(options.theme)),
+    options.onThemeReload,
+  );
   const stats = { storefront: emptyStorefrontStats(), backend: emptyBackendStats() };
 
   let storefrontOrigin = '';
-  let backendUrl = '';
+  let backendUrl = ownEndpoint ?? '';
+  let backend: Backend | undefined;
+
+  async function setFault(side: FaultSide, fault: StorefrontFault | BackendFault): Promise<void> {
+    if (side === 'storefront') {
+      faults.storefront = fault as StorefrontFault;
+      return;
+    }
+    if (!backend || ownEndpoint !== undefined) {
+      throw new DevError(
+        'backend faults act on the demo backend, and the page posts to --endpoint',
+      );
+    }
+    await backend.setFault(fault as BackendFault);
+    faults.backend = fault as BackendFault;
+  }
+
   const panelSettings = () => ({
     clientId,
     backendUrl,
+    ownBackend: ownEndpoint !== undefined,
     tokenTtl,
     leewaySeconds: MODULE_LEEWAY_SECONDS,
+    faults,
   });
   const storefront = createStorefront({
-    theme,
-    renderer,
+    theme: live,
     token: {
       clientId,
       clientSecret,
@@ -87,40 +155,68 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     csp: options.csp ?? true,
     themeNonce: options.themeNonce ?? true,
     panel: options.panel === false ? null : createPanel(panelSettings),
-    statsSnapshot: () => stats,
+    statsSnapshot: () => ({ ...stats, faults }),
+    faults: () => faults,
+    setFault: (side, spelling) => setFault(side, parseFault(side, spelling, `${side} fault`)),
   });
 
-  const server = createServer(nodeListener(storefront.handle));
+  const server = serve(storefront.handle);
   const port = await listen(server, options.port ?? 0, 'storefront', '--port');
   storefrontOrigin = `http://${HOST}:${port}`;
-  let backend: Backend;
-  try {
-    backend = await startBackend({
-      port: options.backendPort ?? 0,
-      clientId,
-      clientSecret,
-      storeHash,
-      storefrontOrigin: () => storefrontOrigin,
-      stats: stats.backend,
-    });
-  } catch (error) {
-    await close(server);
-    throw error;
+  if (withDemoBackend) {
+    try {
+      backend = await startBackend({
+        port: options.backendPort ?? 0,
+        clientId,
+        clientSecret,
+        storeHash,
+        storefrontOrigin: () => storefrontOrigin,
+        stats: stats.backend,
+        fault: faults.backend,
+      });
+    } catch (error) {
+      await close(server);
+      throw error;
+    }
   }
-  backendUrl = `${backend.origin}${BACKEND_PATH}`;
+  const demoBackendUrl = backend ? `${backend.origin}${BACKEND_PATH}` : undefined;
+  backendUrl = ownEndpoint ?? (demoBackendUrl as string);
 
   return {
     storefrontUrl: `${storefrontOrigin}/`,
+    storefrontOrigin,
     backendUrl,
+    demoBackendUrl,
     clientId,
     clientSecret,
     storeHash,
     tokenTtl,
-    theme,
+    get theme() {
+      return live.last.theme;
+    },
     stats,
-    setBackendMode: (mode) => backend.setMode(mode),
+    get faults() {
+      return faults;
+    },
+    setFault: setFault as Emulator['setFault'],
+    setBackendMode: (mode) =>
+      setFault(
+        'backend',
+        mode === 'ok' ? { kind: 'none' } : mode === 'fail' ? { kind: '500' } : { kind: 'down' },
+      ),
     async close() {
-      await Promise.all([close(server), backend.close()]);
+      await Promise.all([close(server), backend?.close()]);
     },
   };
+}
+
+/**
+ * What the developer's backend needs to accept this emulator's tokens, as `NAME=value` pairs: the
+ * client id, the client secret (only when `withSecret`), the store hash and the storefront origin.
+ */
+export function backendEnvironment(emulator: Emulator, withSecret: boolean): [string, string][] {
+  const pairs: [string, string][] = [['CLIENT_ID', emulator.clientId]];
+  if (withSecret) pairs.push(['CLIENT_SECRET', emulator.clientSecret]);
+  pairs.push(['STORE_HASH', emulator.storeHash], ['STOREFRONT_ORIGIN', emulator.storefrontOrigin]);
+  return pairs;
 }

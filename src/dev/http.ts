@@ -1,77 +1,18 @@
-// Small HTTP plumbing for the emulator's own servers: a Fetch API handler served by node:http, and
-// listening on 127.0.0.1 with a clear error when a port is taken.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The emulator's own listening: 127.0.0.1 only, a clear error when a port is taken, and a close that drops
+// kept-alive connections. Requests are served by the package's Node adapter, `toNodeListener`.
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toNodeListener } from '../server/node.js';
 import { DevError } from './errors.js';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 /** The only address the emulator ever listens on. */
 export const HOST = '127.0.0.1';
-const MAX_BODY = 64 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY) throw new Error('request body too large');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function toRequest(req: IncomingMessage, body: Buffer | undefined): Request {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-  }
-  const host = req.headers.host ?? HOST;
-  return new Request(`http://${host}${req.url ?? '/'}`, {
-    method: req.method ?? 'GET',
-    headers,
-    body: body && body.length > 0 ? new Uint8Array(body) : undefined,
-  });
-}
-
-async function send(res: ServerResponse, response: Response, head: boolean): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const body = head || response.body === null ? null : Buffer.from(await response.arrayBuffer());
-  if (body) headers['content-length'] = String(body.length);
-  res.writeHead(response.status, headers);
-  res.end(body ?? undefined);
-}
-
-/** A node:http listener that serves a Fetch API handler. */
-export function nodeListener(handler: FetchHandler) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const method = req.method ?? 'GET';
-    const hasBody = method !== 'GET' && method !== 'HEAD';
-    (hasBody ? readBody(req) : Promise.resolve(undefined))
-      .then((body) => handler(toRequest(req, body)))
-      .then(
-        (response) => send(res, response, method === 'HEAD'),
-        (error: unknown) =>
-          send(
-            res,
-            new Response(
-              `emulator error: ${error instanceof Error ? error.message.split(' : ')[0] : 'unknown'}`,
-              {
-                status: 500,
-                headers: { 'content-type': 'text/plain; charset=utf-8' },
-              },
-            ),
-            false,
-          ),
-      )
-      .catch(() => res.destroy());
-  };
+/** A node:http server on a Fetch API handler, through the package's own adapter. */
+export function serve(handler: FetchHandler): Server {
+  return createServer(toNodeListener(handler));
 }
 
 /** Listens on 127.0.0.1:`port` (0: any free port); resolves the port, or a `DevError` when it is taken. */
@@ -109,4 +50,11 @@ export function close(server: Server): Promise<void> {
   });
 }
 
-export { createServer };
+/** The emulator's own error page: a bug or a theme that does not compile, never a stack trace. */
+export function errorPage(error: unknown): Response {
+  const message = error instanceof Error ? (error.message.split(' : ')[0] ?? '') : 'unknown';
+  return new Response(`emulator error: ${message}`, {
+    status: 500,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  });
+}

@@ -3,11 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { APP_CLIENT_ID } from '../client/options.js';
 import { DevError } from './errors.js';
+import { type BackendFault, FAULT_SPELLINGS, parseFault, type StorefrontFault } from './faults.js';
 
 export const DEFAULT_PORT = 3737;
 export const DEFAULT_BACKEND_PORT = 3738;
 export const DEFAULT_CLIENT_ID = 'stencil-current-customer-dev';
 export const DEFAULT_TOKEN_TTL = 900;
+export const DEFAULT_STORE_HASH = 'dev123';
+/** What a store hash looks like (BigCommerce's are lower-case letters and digits). */
+const STORE_HASH = /^[a-z0-9]{1,32}$/;
 /** BigCommerce issues 15-minute tokens and the package's verifier refuses anything longer. */
 export const MAX_TOKEN_TTL = 900;
 
@@ -22,6 +26,16 @@ export interface DevOptions {
   secretGenerated: boolean;
   /** Lifetime of the tokens the storefront issues, in seconds. */
   tokenTtl: number;
+  /** The store hash in the tokens (`store_hash`, `sub`). */
+  storeHash: string;
+  /** The developer's own backend endpoint, instead of the demo backend. */
+  endpoint: string | undefined;
+  /** Start the demo backend even with an endpoint. */
+  demoBackend: boolean;
+  /** Fault injected into /customer/current.jwt from the start. */
+  jwtFault: StorefrontFault;
+  /** Fault injected into the demo backend from the start. */
+  backendFault: BackendFault;
   /** A Stencil theme folder to render instead of the built-in demo theme. */
   theme: string | undefined;
   /** Send a Content-Security-Policy header with a per-request nonce. */
@@ -34,7 +48,7 @@ export interface DevOptions {
 
 export const DEV_USAGE = `usage: stencil-current-customer dev [options]
 
-Runs a storefront emulator and a demo app backend on 127.0.0.1.
+Runs a storefront emulator on 127.0.0.1, and a demo app backend or points the pages at yours.
 
 options (environment variable in brackets; flags win):
   --port <n>            storefront port, 0 = any free port (default ${DEFAULT_PORT}) [CURRENT_CUSTOMER_PORT]
@@ -42,10 +56,18 @@ options (environment variable in brackets; flags win):
   --client-id <id>      the app's client id (default ${DEFAULT_CLIENT_ID}) [CURRENT_CUSTOMER_CLIENT_ID]
   --client-secret <s>   the app's client secret (default: random for each run) [CURRENT_CUSTOMER_CLIENT_SECRET]
   --token-ttl <s>       token lifetime in seconds, 1 to ${MAX_TOKEN_TTL} (default ${DEFAULT_TOKEN_TTL}) [CURRENT_CUSTOMER_TOKEN_TTL]
+  --store-hash <hash>   the store hash in the tokens (default ${DEFAULT_STORE_HASH}) [CURRENT_CUSTOMER_STORE_HASH]
   --theme <dir>         render this Stencil theme (after 'install') instead of the demo theme [CURRENT_CUSTOMER_THEME]
+  --endpoint <url>      post the token to your own backend instead of the demo backend; prints the
+                        environment it needs [CURRENT_CUSTOMER_ENDPOINT]
+  --demo-backend        with --endpoint, start the demo backend anyway
+  --jwt-fault <f>       /customer/current.jwt answers with a fault: ${FAULT_SPELLINGS.storefront.join(', ')}
+                        (<s>: seconds) [CURRENT_CUSTOMER_JWT_FAULT]
+  --backend-fault <f>   the demo backend answers with a fault: ${FAULT_SPELLINGS.backend.join(', ')}
+                        [CURRENT_CUSTOMER_BACKEND_FAULT]
   --no-csp              do not send a Content-Security-Policy header
   --no-panel            do not add the demo panel to pages
-  --show-secret         print the client secret
+  --show-secret         print the client secret (also in the environment printed for --endpoint)
   -h, --help            show this help`;
 
 type Env = Record<string, string | undefined>;
@@ -56,9 +78,20 @@ const VALUE_FLAGS: Record<string, string> = {
   '--client-id': 'CURRENT_CUSTOMER_CLIENT_ID',
   '--client-secret': 'CURRENT_CUSTOMER_CLIENT_SECRET',
   '--token-ttl': 'CURRENT_CUSTOMER_TOKEN_TTL',
+  '--store-hash': 'CURRENT_CUSTOMER_STORE_HASH',
   '--theme': 'CURRENT_CUSTOMER_THEME',
+  '--endpoint': 'CURRENT_CUSTOMER_ENDPOINT',
+  '--jwt-fault': 'CURRENT_CUSTOMER_JWT_FAULT',
+  '--backend-fault': 'CURRENT_CUSTOMER_BACKEND_FAULT',
 };
-const BOOLEAN_FLAGS = new Set(['--no-csp', '--no-panel', '--show-secret', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set([
+  '--no-csp',
+  '--no-panel',
+  '--show-secret',
+  '--demo-backend',
+  '--help',
+  '-h',
+]);
 
 function integer(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw.trim())) {
@@ -69,6 +102,22 @@ function integer(name: string, raw: string, min: number, max: number): number {
     throw new DevError(`${name} must be from ${min} to ${max}, got ${value}`);
   }
   return value;
+}
+
+/** An absolute http(s) URL without credentials, normalised; `name` (flag or variable) starts any error. */
+export function checkEndpoint(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DevError(`${name} must be an absolute http(s) URL, got '${raw}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DevError(`${name} must be an http: or https: URL, got '${raw}'`);
+  }
+  if (url.username || url.password)
+    throw new DevError(`${name} must not hold a user name or password`);
+  return url.href;
 }
 
 /** Parses the dev command's arguments; throws a `DevError` with a one-line message on bad input. */
@@ -112,6 +161,10 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
   const clientId = pick('--client-id');
   const secret = pick('--client-secret');
   const theme = pick('--theme');
+  const storeHash = pick('--store-hash');
+  const endpoint = pick('--endpoint');
+  const jwtFault = pick('--jwt-fault');
+  const backendFault = pick('--backend-fault');
 
   const options: DevOptions = {
     port: port ? integer(port.name, port.value, 0, 65535) : DEFAULT_PORT,
@@ -122,6 +175,13 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
     clientSecret: secret ? secret.value : randomBytes(32).toString('base64url'),
     secretGenerated: secret === undefined,
     tokenTtl: ttl ? integer(ttl.name, ttl.value, 1, MAX_TOKEN_TTL) : DEFAULT_TOKEN_TTL,
+    storeHash: storeHash ? storeHash.value.trim() : DEFAULT_STORE_HASH,
+    endpoint: endpoint ? checkEndpoint(endpoint.name, endpoint.value.trim()) : undefined,
+    demoBackend: switches.has('--demo-backend'),
+    jwtFault: jwtFault ? parseFault('storefront', jwtFault.value, jwtFault.name) : { kind: 'none' },
+    backendFault: backendFault
+      ? parseFault('backend', backendFault.value, backendFault.name)
+      : { kind: 'none' },
     theme: theme ? theme.value : undefined,
     csp: !switches.has('--no-csp'),
     panel: !switches.has('--no-panel'),
@@ -137,6 +197,17 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
   if (options.clientSecret.length < 8) {
     throw new DevError(`${secret?.name ?? '--client-secret'} must be at least 8 characters`);
   }
+  if (!STORE_HASH.test(options.storeHash)) {
+    throw new DevError(
+      `${storeHash?.name ?? '--store-hash'} must be 1 to 32 lower-case letters or digits`,
+    );
+  }
+  if (options.endpoint !== undefined && backendFault && options.backendFault.kind !== 'none') {
+    throw new DevError(
+      `${backendFault.name} acts on the demo backend, but ${endpoint?.name} points the pages at yours`,
+    );
+  }
+  if (options.endpoint !== undefined && !options.demoBackend) return options;
   if (options.port !== 0 && options.port === options.backendPort) {
     throw new DevError(`--port and --backend-port must differ (both are ${options.port})`);
   }

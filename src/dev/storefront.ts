@@ -1,10 +1,14 @@
 // The storefront emulator, as a Fetch API handler: theme pages rendered with the real renderer, the Current
-// Customer endpoint, a cookie session with log in and log out, the theme's assets, and the emulator's stats.
+// Customer endpoint (with injectable faults), a cookie session with log in and log out, a login page, the
+// theme's assets, and the emulator's stats.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { DEMO_CUSTOMERS, findDemoCustomer } from './customers.js';
-import type { ThemeRenderer } from './renderer.js';
+import { delay, type FaultSide, type Faults } from './faults.js';
+import { errorPage } from './http.js';
+import type { LiveTheme } from './live-theme.js';
+import { cookieValue, FormTooLarge, formParams, safeRedirect, text } from './requests.js';
 import type { Theme } from './theme.js';
 import { type DemoCustomer, signCustomerToken, type TokenSettings } from './token.js';
 
@@ -20,10 +24,14 @@ export interface StorefrontStats {
   guests: number;
   /** ...answered 400: no or an unknown app_client_id. */
   rejected: number;
+  /** ...answered by an injected fault (slow ones not counted: they answer normally). */
+  faulted: number;
   /** One entry per /customer/current.jwt request, in order (the latest 1,000). */
   tokenLog: { at: number; status: number; customerId: number | null }[];
   logins: number;
   logouts: number;
+  /** Views of the login page (`GET /login.php`), where the `302` fault sends the module. */
+  loginPages: number;
 }
 
 export function emptyStorefrontStats(): StorefrontStats {
@@ -33,15 +41,17 @@ export function emptyStorefrontStats(): StorefrontStats {
     tokensIssued: 0,
     guests: 0,
     rejected: 0,
+    faulted: 0,
     tokenLog: [],
     logins: 0,
     logouts: 0,
+    loginPages: 0,
   };
 }
 
 export interface StorefrontConfig {
-  theme: Theme;
-  renderer: ThemeRenderer;
+  /** The theme, reloaded on a page load after its files changed. */
+  theme: LiveTheme;
   token: TokenSettings;
   stats: StorefrontStats;
   /** The storefront's own origin, e.g. `http://127.0.0.1:3737` (known once it listens). */
@@ -59,12 +69,17 @@ export interface StorefrontConfig {
   panel: ((page: PanelInput) => string) | null;
   /** JSON for `/__emulator/stats`. */
   statsSnapshot(): unknown;
+  /** The faults in force (read on every request). */
+  faults(): Faults;
+  /** Sets one side's fault from its spelling (`slow:3`); throws a `DevError` for a bad one. */
+  setFault(side: FaultSide, spelling: string): Promise<void>;
 }
 
 export interface PanelInput {
   nonce: string;
   customer: DemoCustomer | null;
   path: string;
+  theme: Theme;
 }
 
 export const SESSION_COOKIE = 'SHOP_SESSION_TOKEN';
@@ -89,57 +104,23 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
 };
 
-function text(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, {
-    status,
-    headers: {
-      'content-type': 'text/plain; charset=utf-8',
-      'cache-control': 'no-store',
-      ...headers,
-    },
-  });
-}
+/** Where a store sends a visitor whose session it does not accept. */
+export const LOGIN_PAGE = '/login.php';
 
-function cookieValue(request: Request, name: string): string | undefined {
-  const header = request.headers.get('cookie');
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** A same-origin path to go back to after logging in or out; anything else becomes `/`. */
-function safeRedirect(candidate: string | null | undefined, request: Request): string {
-  if (candidate?.startsWith('/') && !candidate.startsWith('//') && !candidate.includes('\\')) {
-    return candidate;
-  }
-  const referer = request.headers.get('referer');
-  if (referer) {
-    try {
-      const from = new URL(referer);
-      if (from.origin === new URL(request.url).origin) return `${from.pathname}${from.search}`;
-    } catch {
-      // not a URL: ignore it
-    }
-  }
-  return '/';
-}
-
-async function formParams(request: Request): Promise<URLSearchParams> {
-  const params = new URL(request.url).searchParams;
-  if (request.method === 'POST') {
-    const type = request.headers.get('content-type') ?? '';
-    if (type.startsWith('application/x-www-form-urlencoded')) {
-      for (const [key, value] of new URLSearchParams(await request.text())) params.set(key, value);
-    }
-  }
-  return params;
+/** The login page: what a store answers, as HTML, where a token was expected. */
+function loginPage(): Response {
+  const buttons = DEMO_CUSTOMERS.map(
+    (c) =>
+      `<form method="post" action="/login"><input type="hidden" name="customer" value="${c.id}"><button type="submit">Log in as ${c.first_name} ${c.last_name}</button></form>`,
+  ).join('\n');
+  return new Response(
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head><body>\n<h1>Sign in</h1>\n${buttons}\n</body></html>\n`,
+    { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
+  );
 }
 
 export function createStorefront(config: StorefrontConfig) {
-  const { theme, renderer, token, stats } = config;
+  const { token, stats } = config;
   /** Session token → signed-in customer id. */
   const sessions = new Map<string, number>();
 
@@ -167,6 +148,29 @@ export function createStorefront(config: StorefrontConfig) {
       stats.rejected++;
       log(400);
       return text('unknown app_client_id', 400);
+    }
+    const fault = config.faults().storefront;
+    if (fault.kind === 'slow') await delay(fault.seconds);
+    const faulty = (response: Response): Response => {
+      stats.faulted++;
+      log(response.status);
+      return response;
+    };
+    if (fault.kind === '500') return faulty(text('internal server error (injected)', 500));
+    if (fault.kind === '429') {
+      return faulty(
+        text('too many requests (injected)', 429, { 'retry-after': String(fault.seconds) }),
+      );
+    }
+    if (fault.kind === 'html') return faulty(loginPage());
+    if (fault.kind === '302') {
+      const from = encodeURIComponent('/customer/current.jwt');
+      return faulty(
+        new Response(null, {
+          status: 302,
+          headers: { location: `${LOGIN_PAGE}?from=${from}`, 'cache-control': 'no-store' },
+        }),
+      );
     }
     if (!customer) {
       stats.guests++;
@@ -212,7 +216,27 @@ export function createStorefront(config: StorefrontConfig) {
     });
   }
 
-  async function asset(path: string): Promise<Response> {
+  async function setFault(request: Request): Promise<Response> {
+    const params = await formParams(request);
+    for (const side of ['storefront', 'backend'] as const) {
+      const spelling = params.get(side);
+      if (spelling === null) continue;
+      try {
+        await config.setFault(side, spelling);
+      } catch (error) {
+        return text(error instanceof Error ? error.message : String(error), 400);
+      }
+    }
+    return new Response(null, {
+      status: 303,
+      headers: {
+        location: safeRedirect(params.get('redirect'), request),
+        'cache-control': 'no-store',
+      },
+    });
+  }
+
+  async function asset(theme: Theme, path: string): Promise<Response> {
     let relativePath: string;
     try {
       relativePath = decodeURIComponent(path.slice('/assets/'.length));
@@ -237,7 +261,11 @@ export function createStorefront(config: StorefrontConfig) {
     return text('not found', 404);
   }
 
-  function renderContext(customer: DemoCustomer | null, url: URL): Record<string, unknown> {
+  function renderContext(
+    theme: Theme,
+    customer: DemoCustomer | null,
+    url: URL,
+  ): Record<string, unknown> {
     const origin = config.origin();
     const context: Record<string, unknown> = {
       settings: siteSettings(origin),
@@ -278,7 +306,7 @@ export function createStorefront(config: StorefrontConfig) {
     };
   }
 
-  function themeSettings(): Record<string, unknown> {
+  function themeSettings(theme: Theme): Record<string, unknown> {
     return {
       ...theme.settings,
       current_customer_enabled: true,
@@ -288,6 +316,7 @@ export function createStorefront(config: StorefrontConfig) {
   }
 
   async function page(request: Request, url: URL): Promise<Response> {
+    const { theme, renderer } = await config.theme.current();
     const name = url.pathname === '/' ? 'home' : url.pathname.slice(1).replace(/\/$/, '');
     const key = `pages/${name}`;
     if (!/^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/i.test(name) || !renderer.hasTemplate(key)) {
@@ -297,13 +326,13 @@ export function createStorefront(config: StorefrontConfig) {
     const nonce = randomBytes(16).toString('base64');
     let html = await renderer.render({
       page: key,
-      context: renderContext(customer, url),
+      context: renderContext(theme, customer, url),
       siteSettings: siteSettings(config.origin()),
-      themeSettings: themeSettings(),
+      themeSettings: themeSettings(theme),
       nonce: config.themeNonce ? nonce : undefined,
     });
     if (config.panel) {
-      const panel = config.panel({ nonce, customer, path: url.pathname });
+      const panel = config.panel({ nonce, customer, path: url.pathname, theme });
       const end = html.lastIndexOf('</body>');
       html = end === -1 ? html + panel : html.slice(0, end) + panel + html.slice(end);
     }
@@ -321,12 +350,31 @@ export function createStorefront(config: StorefrontConfig) {
   }
 
   async function handle(request: Request): Promise<Response> {
+    try {
+      return await route(request);
+    } catch (error) {
+      if (error instanceof FormTooLarge) return text('form too large', 413);
+      return errorPage(error);
+    }
+  }
+
+  async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const { pathname } = url;
     const method = request.method;
-    if (pathname === '/login' || pathname === '/login.php') {
+    if (pathname === '/login' || pathname === LOGIN_PAGE) {
       if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
-      return url.searchParams.get('action') === 'logout' ? logout(request) : login(request);
+      if (url.searchParams.get('action') === 'logout') return logout(request);
+      // `GET /login` signs in at once (the emulator's shortcut); `GET /login.php` is the store's login page.
+      if (pathname === LOGIN_PAGE && method === 'GET') {
+        stats.loginPages++;
+        return loginPage();
+      }
+      return login(request);
+    }
+    if (pathname === '/__emulator/faults') {
+      if (method !== 'POST') return text('method not allowed', 405);
+      return setFault(request);
     }
     if (pathname === '/logout') {
       if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
@@ -339,7 +387,7 @@ export function createStorefront(config: StorefrontConfig) {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
       });
     }
-    if (pathname.startsWith('/assets/')) return asset(pathname);
+    if (pathname.startsWith('/assets/')) return asset(config.theme.last.theme, pathname);
     if (pathname === '/favicon.ico') return new Response(null, { status: 204 });
     return page(request, url);
   }

@@ -2,7 +2,7 @@
 // Stencil keys them: `layout/base`, `pages/home`, ...) and its English language file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { PARTIAL_DIR, packageRoot } from '../paths.js';
+import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
 import { DevError } from './errors.js';
 
 export interface Theme {
@@ -17,8 +17,10 @@ export interface Theme {
   templates: Record<string, string>;
   /** `lang/en.json`, flattened to dotted keys. */
   translations: Record<string, string>;
-  /** Folders served under `/assets/`, first match wins. */
+  /** Folders served under `/assets/`, first match wins: the theme's own `assets/` only, as on a store. */
   assetDirs: string[];
+  /** Files and folders whose change reloads the theme on the next page load. */
+  watch: string[];
   /** Things worth telling the developer (e.g. the partial is not installed). */
   warnings: string[];
 }
@@ -106,6 +108,10 @@ export function loadTheme(dir: string): Theme {
     warnings.push(
       `${root} has no ${PARTIAL_DIR}/script.html: run 'npx stencil-current-customer install ${dir}' first`,
     );
+  } else if (!existsSync(join(root, DROP_IN_FILE))) {
+    warnings.push(
+      `${root} has no ${DROP_IN_FILE} (the page gets a 404 for it, as on a store): run 'npx stencil-current-customer install ${dir}'`,
+    );
   }
   return {
     dir: root,
@@ -117,7 +123,8 @@ export function loadTheme(dir: string): Theme {
         : {},
     templates,
     translations,
-    assetDirs: [join(root, 'assets'), join(packageRoot(), 'assets')],
+    assetDirs: [join(root, 'assets')],
+    watch: [configFile, templatesDir, join(root, 'lang'), join(root, DROP_IN_FILE)],
     warnings,
   };
 }
@@ -140,6 +147,8 @@ export function loadDemoTheme(): Theme {
     : [
         `the package's ${PARTIAL_DIR}/script.html is missing: the demo page will not load the module`,
       ];
+  // The demo theme has no copy of the drop-in: it serves the package's own build.
   theme.assetDirs = [join(root, 'assets')];
+  theme.watch.push(join(root, PARTIAL_DIR));
   return theme;
 }

@@ -129,6 +129,48 @@ describe('storefront emulator over HTTP on 127.0.0.1', () => {
     expect((await fetch(jwtUrl('unit-client'), { headers: { cookie } })).status).toBe(404);
   });
 
+  it('offers every other demo customer from the panel, and log out, on any page', async () => {
+    const cookie = await logIn(4927);
+    for (const path of ['/', '/about']) {
+      const html = await (await fetch(url(path), { headers: { cookie } })).text();
+      expect(html).toContain('data-panel-log-in="5012"');
+      expect(html).not.toContain('data-panel-log-in="4927"');
+      expect(html).toContain('data-panel-log-out');
+      expect(html).toContain(`name="redirect" value="${path}"`);
+    }
+    const guest = await (await fetch(url('/about'))).text();
+    expect(guest).toContain('data-panel-log-in="4927"');
+    expect(guest).toContain('data-panel-log-in="5012"');
+    expect(guest).not.toContain('data-panel-log-out');
+  });
+
+  it("answers GET /login.php with the store's login page, without signing in", async () => {
+    const before = emulator.stats.storefront.logins;
+    const response = await fetch(url('/login.php?from=account.php'), { redirect: 'manual' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(await response.text()).toContain('Log in as Sam Rivera');
+    expect(emulator.stats.storefront.logins).toBe(before);
+  });
+
+  it('refuses a form body over 64 KiB with 413, and stays up', async () => {
+    const response = await fetch(url('/login'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `customer=4927&pad=${'x'.repeat(70 * 1024)}`,
+    });
+    expect(response.status).toBe(413);
+    expect((await fetch(url('/'))).status).toBe(200);
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const response = await fetch(url('/'), { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toBe('');
+  });
+
   it('never redirects off the storefront after log in', async () => {
     const response = await fetch(url('/login?redirect=//evil.example/'), {
       redirect: 'manual',
@@ -156,11 +198,18 @@ describe('storefront emulator over HTTP on 127.0.0.1', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe(origin);
     const body = (await response.json()) as {
+      greeting: string;
+      points: number;
+      storeHash: string;
       customer: { id: number };
       recentlyPurchased: unknown[];
     };
     expect(body.customer.id).toBe(4927);
     expect(body.recentlyPurchased).toHaveLength(3);
+    // The README's worked example.
+    expect(body.greeting).toBe('Welcome back, Jane');
+    expect(body.points).toBe(1250);
+    expect(body.storeHash).toBe(emulator.storeHash);
     expect(emulator.stats.backend.posts).toBe(before.posts + 1);
     expect(emulator.stats.backend.verified).toBe(before.verified + 1);
 

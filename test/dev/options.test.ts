@@ -4,6 +4,7 @@ import {
   DEFAULT_BACKEND_PORT,
   DEFAULT_CLIENT_ID,
   DEFAULT_PORT,
+  DEFAULT_STORE_HASH,
   DEFAULT_TOKEN_TTL,
   parseDevOptions,
 } from '../../src/dev/options.js';
@@ -22,6 +23,11 @@ describe('dev options', () => {
       showSecret: false,
       secretGenerated: true,
       help: false,
+      storeHash: DEFAULT_STORE_HASH,
+      endpoint: undefined,
+      demoBackend: false,
+      jwtFault: { kind: 'none' },
+      backendFault: { kind: 'none' },
     });
     expect(options.clientSecret.length).toBeGreaterThanOrEqual(32);
   });
@@ -96,6 +102,17 @@ describe('dev options', () => {
     [['--theme'], /--theme needs a value/],
     [['--port', '--no-csp'], /--port needs a value/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--endpoint', 'nope'], /--endpoint must be an absolute http\(s\) URL, got 'nope'/],
+    [['--endpoint', 'ftp://x.example/'], /--endpoint must be an http: or https: URL/],
+    [['--endpoint', 'http://u:p@127.0.0.1:8799/'], /--endpoint must not hold a user name/],
+    [['--endpoint'], /--endpoint needs a value/],
+    [['--jwt-fault', 'down'], /--jwt-fault must be one of/],
+    [['--backend-fault', '429'], /--backend-fault must be one of/],
+    [
+      ['--endpoint', 'http://127.0.0.1:8799/current-customer', '--backend-fault', '401'],
+      /--backend-fault acts on the demo backend, but --endpoint points the pages at yours/,
+    ],
+    [['--store-hash', 'Not A Hash'], /--store-hash must be 1 to 32 lower-case letters or digits/],
   ])('refuses %j with one clear line', (args, message) => {
     let caught: unknown;
     try {
@@ -108,9 +125,52 @@ describe('dev options', () => {
     expect((caught as Error).message).not.toContain('\n');
   });
 
+  it('reads --endpoint, --demo-backend, the faults and the store hash, from flags and the environment', () => {
+    const options = parseDevOptions([
+      '--endpoint',
+      'http://127.0.0.1:8799/current-customer',
+      '--demo-backend',
+      '--jwt-fault=429:3',
+      '--store-hash',
+      'abc123',
+    ]);
+    expect(options).toMatchObject({
+      endpoint: 'http://127.0.0.1:8799/current-customer',
+      demoBackend: true,
+      jwtFault: { kind: '429', seconds: 3 },
+      backendFault: { kind: 'none' },
+      storeHash: 'abc123',
+    });
+    const env = {
+      CURRENT_CUSTOMER_ENDPOINT: 'https://app.example.com/cc',
+      CURRENT_CUSTOMER_JWT_FAULT: 'html',
+      CURRENT_CUSTOMER_STORE_HASH: 'fromenv',
+    };
+    expect(parseDevOptions([], env)).toMatchObject({
+      endpoint: 'https://app.example.com/cc',
+      demoBackend: false,
+      jwtFault: { kind: 'html' },
+      storeHash: 'fromenv',
+    });
+    expect(parseDevOptions(['--backend-fault', 'slow:2'], {}).backendFault).toEqual({
+      kind: 'slow',
+      seconds: 2,
+    });
+    // Without the demo backend its port cannot clash with the storefront's.
+    expect(parseDevOptions(['--port', '4000', '--backend-port', '4000'], env).endpoint).toBe(
+      'https://app.example.com/cc',
+    );
+  });
+
   it('names the environment variable when that is where a bad value came from', () => {
     expect(() => parseDevOptions([], { CURRENT_CUSTOMER_TOKEN_TTL: 'soon' })).toThrow(
       /CURRENT_CUSTOMER_TOKEN_TTL/,
+    );
+    expect(() => parseDevOptions([], { CURRENT_CUSTOMER_ENDPOINT: '/relative' })).toThrow(
+      /^CURRENT_CUSTOMER_ENDPOINT must be an absolute/,
+    );
+    expect(() => parseDevOptions([], { CURRENT_CUSTOMER_BACKEND_FAULT: 'teapot' })).toThrow(
+      /^CURRENT_CUSTOMER_BACKEND_FAULT must be one of/,
     );
   });
 });

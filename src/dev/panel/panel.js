@@ -53,11 +53,13 @@
         const b = stats.backend;
         show(
           'storefront',
-          `${s.tokenRequests} current.jwt: ${s.tokensIssued} × 200, ${s.guests} × 404, ${s.rejected} × 400`,
+          `${s.tokenRequests} current.jwt: ${s.tokensIssued} × 200, ${s.guests} × 404, ${s.rejected} × 400, ${s.faulted} faulted`,
         );
         show(
           'backend',
-          `${b.posts} POST: ${b.verified} verified, ${b.refused} refused, ${b.failed} failed; ${b.preflights} preflight`,
+          config.ownBackend
+            ? 'your backend (the emulator does not see its requests)'
+            : `${b.posts} POST: ${b.verified} verified, ${b.refused} refused, ${b.failed} failed; ${b.preflights} preflight`,
         );
       })
       .catch(() => {
