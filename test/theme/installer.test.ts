@@ -1,4 +1,5 @@
-// install / re-install / dry-run / uninstall on a real copy of Cornerstone, compared byte for byte.
+// install / re-install / dry-run / uninstall on copies of the theme fixture and of the real Cornerstone (when
+// available), compared byte for byte.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,15 @@ import {
   schemaGroup,
   TRANSLATIONS,
 } from '../../src/theme/settings.js';
-import { cleanUp, copyTheme, differences, snapshot, tempDir } from './helpers/fixture.js';
+import { CORNERSTONE, skipCornerstone } from './helpers/cornerstone.js';
+import {
+  cleanUp,
+  copyTheme as copy,
+  differences,
+  FIXTURE_THEME,
+  snapshot,
+  tempDir,
+} from './helpers/fixture.js';
 
 afterEach(cleanUp);
 
@@ -40,234 +49,241 @@ function expectThemeError(fn: () => unknown, code: ThemeErrorCode, file?: string
   throw new Error(`expected a ThemeError ${code}`);
 }
 
-describe('install into Cornerstone', () => {
-  it('copies the partials and the drop-in file, merges the settings and includes the partial', () => {
-    const dir = copyTheme();
-    const original = snapshot(dir);
-    install(dir, { clientId: 'my-client', endpoint: 'https://app.example.test/identify' });
+const THEMES: [string, string | undefined][] = [
+  ['the theme fixture', FIXTURE_THEME],
+  ['the real Cornerstone 6.21.0', CORNERSTONE],
+];
 
-    for (const name of ['script.html', 'config.html']) {
-      expect(readFileSync(join(dir, PARTIAL_DIR, name))).toEqual(
-        readFileSync(join(packageRoot(), PARTIAL_DIR, name)),
+for (const [name, source] of THEMES) {
+  describe.skipIf(source === undefined && skipCornerstone())(`install into ${name}`, () => {
+    it('copies the partials and the drop-in file, merges the settings and includes the partial', () => {
+      const dir = copy(source);
+      const original = snapshot(dir);
+      install(dir, { clientId: 'my-client', endpoint: 'https://app.example.test/identify' });
+
+      for (const name of ['script.html', 'config.html']) {
+        expect(readFileSync(join(dir, PARTIAL_DIR, name))).toEqual(
+          readFileSync(join(packageRoot(), PARTIAL_DIR, name)),
+        );
+      }
+      expect(readFileSync(join(dir, DROP_IN_FILE))).toEqual(
+        readFileSync(join(packageRoot(), DROP_IN_FILE)),
       );
-    }
-    expect(readFileSync(join(dir, DROP_IN_FILE))).toEqual(
-      readFileSync(join(packageRoot(), DROP_IN_FILE)),
-    );
-    expect(existsSync(join(dir, 'assets/dist'))).toBe(false);
+      expect(existsSync(join(dir, 'assets/dist'))).toBe(false);
 
-    const config = readJson(dir, 'config.json') as {
-      settings: Record<string, unknown>;
-      variations: { settings: Record<string, unknown> }[];
-    };
-    const expected = configSettings({
-      clientId: 'my-client',
-      endpoint: 'https://app.example.test/identify',
+      const config = readJson(dir, 'config.json') as {
+        settings: Record<string, unknown>;
+        variations: { settings: Record<string, unknown> }[];
+      };
+      const expected = configSettings({
+        clientId: 'my-client',
+        endpoint: 'https://app.example.test/identify',
+      });
+      expect(config.settings).toMatchObject(expected);
+      expect(config.variations).toHaveLength(3);
+      for (const variation of config.variations) expect(variation.settings).toMatchObject(expected);
+      // New keys come last; every other key keeps its place.
+      const originalConfig = JSON.parse(
+        original.get('config.json')?.toString() ?? '',
+      ) as typeof config;
+      expect(Object.keys(config.settings)).toEqual([
+        ...Object.keys(originalConfig.settings),
+        ...SETTING_KEYS,
+      ]);
+
+      const schema = readJson(dir, 'schema.json') as unknown[];
+      expect(schema.at(-1)).toEqual(schemaGroup());
+      const translations = readJson(dir, 'schemaTranslations.json') as Record<string, unknown>;
+      for (const [key, value] of Object.entries(TRANSLATIONS))
+        expect(translations[key]).toEqual(value);
+
+      const base = read(dir, 'templates/layout/base.html');
+      expect(base).toContain(
+        '        {{{footer.scripts}}}\n{{> components/current-customer/script}}\n    </body>',
+      );
+      // Every other file is untouched; the changed ones differ only by what was added.
+      expect(differences(original, snapshot(dir))).toEqual([
+        'assets/',
+        'assets/current-customer/',
+        'assets/current-customer/current-customer.min.js',
+        'assets/current-customer/current-customer.min.js.map',
+        'config.json',
+        'schema.json',
+        'schemaTranslations.json',
+        'templates/components/current-customer/',
+        'templates/components/current-customer/config.html',
+        'templates/components/current-customer/script.html',
+        'templates/layout/base.html',
+      ]);
+      const originalBase = original.get('templates/layout/base.html')?.toString() ?? '';
+      expect(base.replace('{{> components/current-customer/script}}\n', '')).toBe(originalBase);
     });
-    expect(config.settings).toMatchObject(expected);
-    expect(config.variations).toHaveLength(3);
-    for (const variation of config.variations) expect(variation.settings).toMatchObject(expected);
-    // New keys come last; every other key keeps its place.
-    const originalConfig = JSON.parse(
-      original.get('config.json')?.toString() ?? '',
-    ) as typeof config;
-    expect(Object.keys(config.settings)).toEqual([
-      ...Object.keys(originalConfig.settings),
-      ...SETTING_KEYS,
-    ]);
 
-    const schema = readJson(dir, 'schema.json') as unknown[];
-    expect(schema.at(-1)).toEqual(schemaGroup());
-    const translations = readJson(dir, 'schemaTranslations.json') as Record<string, unknown>;
-    for (const [key, value] of Object.entries(TRANSLATIONS))
-      expect(translations[key]).toEqual(value);
-
-    const base = read(dir, 'templates/layout/base.html');
-    expect(base).toContain(
-      '        {{{footer.scripts}}}\n{{> components/current-customer/script}}\n    </body>',
-    );
-    // Every other file is untouched; the changed ones differ only by what was added.
-    expect(differences(original, snapshot(dir))).toEqual([
-      'assets/',
-      'assets/current-customer/',
-      'assets/current-customer/current-customer.min.js',
-      'assets/current-customer/current-customer.min.js.map',
-      'config.json',
-      'schema.json',
-      'schemaTranslations.json',
-      'templates/components/current-customer/',
-      'templates/components/current-customer/config.html',
-      'templates/components/current-customer/script.html',
-      'templates/layout/base.html',
-    ]);
-    const originalBase = original.get('templates/layout/base.html')?.toString() ?? '';
-    expect(base.replace('{{> components/current-customer/script}}\n', '')).toBe(originalBase);
-  });
-
-  it('is idempotent: a second run plans nothing and changes no byte', () => {
-    const dir = copyTheme();
-    install(dir, { clientId: 'a', endpoint: 'https://a.example.test/', layouts: ['empty.html'] });
-    const once = snapshot(dir);
-    expect(
-      planInstall(dir, {
-        clientId: 'a',
-        endpoint: 'https://a.example.test/',
+    it('is idempotent: a second run plans nothing and changes no byte', () => {
+      const dir = copy(source);
+      install(dir, { clientId: 'a', endpoint: 'https://a.example.test/', layouts: ['empty.html'] });
+      const once = snapshot(dir);
+      expect(
+        planInstall(dir, {
+          clientId: 'a',
+          endpoint: 'https://a.example.test/',
+          layouts: ['empty.html'],
+        }).changes,
+      ).toEqual([]);
+      install(dir, {
+        clientId: 'b',
+        endpoint: 'https://other.example.test/',
         layouts: ['empty.html'],
-      }).changes,
-    ).toEqual([]);
-    install(dir, {
-      clientId: 'b',
-      endpoint: 'https://other.example.test/',
-      layouts: ['empty.html'],
+      });
+      expect(differences(once, snapshot(dir))).toEqual([]);
+      expect(planInstall(dir).changes).toEqual([]);
     });
-    expect(differences(once, snapshot(dir))).toEqual([]);
-    expect(planInstall(dir).changes).toEqual([]);
-  });
 
-  it('a re-run with --client-id and --endpoint fills the settings still empty, everywhere install wrote them', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    install(dir);
-    const empty = read(dir, 'config.json');
-    const plan = planInstall(dir, { clientId: 'abc123', endpoint: 'https://app.example.test/x' });
-    expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
-    expect(plan.notes).toEqual([]);
-    applyChanges(plan);
-    // Only the two values change, in settings and in each of the three variations.
-    expect(read(dir, 'config.json')).toBe(
-      empty
-        .replaceAll(
-          '"current_customer_app_client_id": ""',
-          '"current_customer_app_client_id": "abc123"',
-        )
-        .replaceAll(
-          '"current_customer_endpoint": ""',
-          '"current_customer_endpoint": "https://app.example.test/x"',
+    it('a re-run with --client-id and --endpoint fills the settings still empty, everywhere install wrote them', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      install(dir);
+      const empty = read(dir, 'config.json');
+      const plan = planInstall(dir, { clientId: 'abc123', endpoint: 'https://app.example.test/x' });
+      expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
+      expect(plan.notes).toEqual([]);
+      applyChanges(plan);
+      // Only the two values change, in settings and in each of the three variations.
+      expect(read(dir, 'config.json')).toBe(
+        empty
+          .replaceAll(
+            '"current_customer_app_client_id": ""',
+            '"current_customer_app_client_id": "abc123"',
+          )
+          .replaceAll(
+            '"current_customer_endpoint": ""',
+            '"current_customer_endpoint": "https://app.example.test/x"',
+          ),
+      );
+      expect(empty.split('"current_customer_app_client_id": ""').length).toBe(5);
+      const config = readJson(dir, 'config.json') as {
+        settings: Record<string, unknown>;
+        variations: { settings: Record<string, unknown> }[];
+      };
+      for (const settings of [config.settings, ...config.variations.map((v) => v.settings)]) {
+        expect(settings.current_customer_app_client_id).toBe('abc123');
+        expect(settings.current_customer_endpoint).toBe('https://app.example.test/x');
+      }
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    });
+
+    it('a re-run keeps a client id or endpoint already set, and says so', () => {
+      const dir = copy(source);
+      install(dir, { clientId: 'first' });
+      const once = snapshot(dir);
+      const plan = planInstall(dir, { clientId: 'second', endpoint: 'https://app.example.test/x' });
+      // The endpoint was still empty: filled. The client id was set: kept, with a note.
+      expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
+      expect(plan.notes.join('\n')).toMatch(
+        /current_customer_app_client_id is already "first" in config\.json settings.*kept.*theme editor/,
+      );
+      expect(plan.notes.join('\n')).not.toMatch(/current_customer_endpoint/);
+      applyChanges(plan);
+      const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
+      expect(config.settings.current_customer_app_client_id).toBe('first');
+      expect(config.settings.current_customer_endpoint).toBe('https://app.example.test/x');
+      expect(differences(once, snapshot(dir))).toEqual(['config.json']);
+    });
+
+    it('writes nothing on a dry run (planInstall), and the plan describes every file', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      const plan = planInstall(dir, { layouts: ['layout/empty'] });
+      expect(differences(before, snapshot(dir))).toEqual([]);
+      expect(plan.changes.map((c) => [c.action, c.path])).toEqual([
+        ['create', 'templates/components/current-customer/config.html'],
+        ['create', 'templates/components/current-customer/script.html'],
+        ['create', 'assets/current-customer/current-customer.min.js'],
+        ['create', 'assets/current-customer/current-customer.min.js.map'],
+        ['update', 'config.json'],
+        ['update', 'schema.json'],
+        ['update', 'schemaTranslations.json'],
+        ['update', 'templates/layout/base.html'],
+        ['update', 'templates/layout/empty.html'],
+      ]);
+      for (const c of plan.changes) expect(c.details.length).toBeGreaterThan(0);
+    });
+
+    it('uninstall leaves the theme byte-identical to before, layouts and variations included', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      install(dir, { clientId: 'x', endpoint: 'https://x.test/', layouts: ['empty'] });
+      expect(differences(before, snapshot(dir)).length).toBeGreaterThan(0);
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+      expect(planUninstall(dir).changes).toEqual([]);
+    });
+
+    it('uninstall removes the settings even when the merchant changed their values', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      install(dir);
+      const config = read(dir, 'config.json')
+        .replace('"current_customer_enabled": false', '"current_customer_enabled": true')
+        .replace('"current_customer_app_client_id": ""', '"current_customer_app_client_id": "abc"');
+      writeFileSync(join(dir, 'config.json'), config);
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    });
+
+    it('replaces an outdated partial and a stale drop-in file, and keeps merchant values on re-install', () => {
+      const dir = copy(source);
+      install(dir);
+      writeFileSync(join(dir, PARTIAL_DIR, 'script.html'), 'old');
+      writeFileSync(join(dir, DROP_IN_FILE), 'old build');
+      const edited = read(dir, 'config.json').replaceAll(
+        '"current_customer_endpoint": ""',
+        '"current_customer_endpoint": "https://kept.example.test/"',
+      );
+      writeFileSync(join(dir, 'config.json'), edited);
+      const plan = planInstall(dir, { endpoint: 'https://new.example.test/' });
+      expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
+      expect(plan.notes).toEqual([
+        expect.stringMatching(
+          /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings, variations\[0\] \(\w+\) settings, .*: kept/,
         ),
-    );
-    expect(empty.split('"current_customer_app_client_id": ""').length).toBe(5);
-    const config = readJson(dir, 'config.json') as {
-      settings: Record<string, unknown>;
-      variations: { settings: Record<string, unknown> }[];
-    };
-    for (const settings of [config.settings, ...config.variations.map((v) => v.settings)]) {
-      expect(settings.current_customer_app_client_id).toBe('abc123');
-      expect(settings.current_customer_endpoint).toBe('https://app.example.test/x');
-    }
-    uninstall(dir);
-    expect(differences(before, snapshot(dir))).toEqual([]);
-  });
-
-  it('a re-run keeps a client id or endpoint already set, and says so', () => {
-    const dir = copyTheme();
-    install(dir, { clientId: 'first' });
-    const once = snapshot(dir);
-    const plan = planInstall(dir, { clientId: 'second', endpoint: 'https://app.example.test/x' });
-    // The endpoint was still empty: filled. The client id was set: kept, with a note.
-    expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
-    expect(plan.notes.join('\n')).toMatch(
-      /current_customer_app_client_id is already "first" in config\.json settings.*kept.*theme editor/,
-    );
-    expect(plan.notes.join('\n')).not.toMatch(/current_customer_endpoint/);
-    applyChanges(plan);
-    const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
-    expect(config.settings.current_customer_app_client_id).toBe('first');
-    expect(config.settings.current_customer_endpoint).toBe('https://app.example.test/x');
-    expect(differences(once, snapshot(dir))).toEqual(['config.json']);
-  });
-
-  it('writes nothing on a dry run (planInstall), and the plan describes every file', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    const plan = planInstall(dir, { layouts: ['layout/empty'] });
-    expect(differences(before, snapshot(dir))).toEqual([]);
-    expect(plan.changes.map((c) => [c.action, c.path])).toEqual([
-      ['create', 'templates/components/current-customer/config.html'],
-      ['create', 'templates/components/current-customer/script.html'],
-      ['create', 'assets/current-customer/current-customer.min.js'],
-      ['create', 'assets/current-customer/current-customer.min.js.map'],
-      ['update', 'config.json'],
-      ['update', 'schema.json'],
-      ['update', 'schemaTranslations.json'],
-      ['update', 'templates/layout/base.html'],
-      ['update', 'templates/layout/empty.html'],
-    ]);
-    for (const c of plan.changes) expect(c.details.length).toBeGreaterThan(0);
-  });
-
-  it('uninstall leaves the theme byte-identical to before, layouts and variations included', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    install(dir, { clientId: 'x', endpoint: 'https://x.test/', layouts: ['empty'] });
-    expect(differences(before, snapshot(dir)).length).toBeGreaterThan(0);
-    uninstall(dir);
-    expect(differences(before, snapshot(dir))).toEqual([]);
-    expect(planUninstall(dir).changes).toEqual([]);
-  });
-
-  it('uninstall removes the settings even when the merchant changed their values', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    install(dir);
-    const config = read(dir, 'config.json')
-      .replace('"current_customer_enabled": false', '"current_customer_enabled": true')
-      .replace('"current_customer_app_client_id": ""', '"current_customer_app_client_id": "abc"');
-    writeFileSync(join(dir, 'config.json'), config);
-    uninstall(dir);
-    expect(differences(before, snapshot(dir))).toEqual([]);
-  });
-
-  it('replaces an outdated partial and a stale drop-in file, and keeps merchant values on re-install', () => {
-    const dir = copyTheme();
-    install(dir);
-    writeFileSync(join(dir, PARTIAL_DIR, 'script.html'), 'old');
-    writeFileSync(join(dir, DROP_IN_FILE), 'old build');
-    const edited = read(dir, 'config.json').replaceAll(
-      '"current_customer_endpoint": ""',
-      '"current_customer_endpoint": "https://kept.example.test/"',
-    );
-    writeFileSync(join(dir, 'config.json'), edited);
-    const plan = planInstall(dir, { endpoint: 'https://new.example.test/' });
-    expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
-    expect(plan.notes).toEqual([
-      expect.stringMatching(
-        /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings, variations\[0\] \(\w+\) settings, .*: kept/,
-      ),
-    ]);
-    applyChanges(plan);
-    expect(read(dir, 'config.json')).toBe(edited);
-  });
-
-  it('uninstall removes a current_customer_* setting the theme had before install too, and says so', () => {
-    const dir = miniTheme({
-      'config.json': '{"settings":{"a":1,"current_customer_debug":true}}',
-      'templates/layout/base.html': BASE,
+      ]);
+      applyChanges(plan);
+      expect(read(dir, 'config.json')).toBe(edited);
     });
-    install(dir);
-    expect(readJson(dir, 'config.json')).toMatchObject({
-      settings: { current_customer_debug: true },
-    });
-    const plan = planUninstall(dir);
-    expect(plan.notes.join('\n')).toMatch(/including any the theme had before install/);
-    applyChanges(plan);
-    // The documented exception to byte-identity: nothing records which settings were there before.
-    expect(read(dir, 'config.json')).toBe('{"settings":{"a":1}}');
-  });
 
-  it('puts a changed schema group back to this version in place', () => {
-    const dir = copyTheme();
-    install(dir);
-    const installed = read(dir, 'schema.json');
-    writeFileSync(
-      join(dir, 'schema.json'),
-      installed.replace('"i18n.CurrentCustomerDebug"', '"i18n.CurrentCustomerDebugOld"'),
-    );
-    const plan = planInstall(dir);
-    expect(plan.changes.map((c) => c.path)).toEqual(['schema.json']);
-    applyChanges(plan);
-    expect(read(dir, 'schema.json')).toBe(installed);
+    it('uninstall removes a current_customer_* setting the theme had before install too, and says so', () => {
+      const dir = miniTheme({
+        'config.json': '{"settings":{"a":1,"current_customer_debug":true}}',
+        'templates/layout/base.html': BASE,
+      });
+      install(dir);
+      expect(readJson(dir, 'config.json')).toMatchObject({
+        settings: { current_customer_debug: true },
+      });
+      const plan = planUninstall(dir);
+      expect(plan.notes.join('\n')).toMatch(/including any the theme had before install/);
+      applyChanges(plan);
+      // The documented exception to byte-identity: nothing records which settings were there before.
+      expect(read(dir, 'config.json')).toBe('{"settings":{"a":1}}');
+    });
+
+    it('puts a changed schema group back to this version in place', () => {
+      const dir = copy(source);
+      install(dir);
+      const installed = read(dir, 'schema.json');
+      writeFileSync(
+        join(dir, 'schema.json'),
+        installed.replace('"i18n.CurrentCustomerDebug"', '"i18n.CurrentCustomerDebugOld"'),
+      );
+      const plan = planInstall(dir);
+      expect(plan.changes.map((c) => c.path)).toEqual(['schema.json']);
+      applyChanges(plan);
+      expect(read(dir, 'schema.json')).toBe(installed);
+    });
   });
-});
+}
 
 /** A minimal theme with the given JSON texts and base layout. */
 function miniTheme(files: Record<string, string>): string {
@@ -425,7 +441,7 @@ describe('comments in layouts', () => {
   });
 
   it('uninstall leaves a Handlebars comment that holds the include as it was', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const before = snapshot(dir);
     install(dir);
     const path = join(dir, 'templates/pages/home.html');
@@ -479,7 +495,7 @@ describe('bad input changes nothing', () => {
   it.each(['config.json', 'schema.json', 'schemaTranslations.json'])(
     'refuses an unparseable %s, naming it',
     (file) => {
-      const dir = copyTheme();
+      const dir = copy();
       writeFileSync(join(dir, file), `${read(dir, file)},`);
       const before = snapshot(dir);
       expectThemeError(() => install(dir), 'json_invalid', join(dir, file));
@@ -510,7 +526,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('refuses a duplicate key in schemaTranslations.json where it reads, and accepts one elsewhere', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const path = join(dir, 'schemaTranslations.json');
     // Repeated inside an entry nobody reads: harmless, installed as usual.
     const entry = read(dir, 'schemaTranslations.json').replace(
@@ -525,8 +541,8 @@ describe('bad input changes nothing', () => {
     writeFileSync(
       path,
       entry.replace(
-        /^\{/,
-        '{\n  "i18n.CurrentCustomer": {"default": "A"},\n  "i18n.CurrentCustomer": {"default": "B"},',
+        /^(\ufeff?)\{/,
+        '$1{\n  "i18n.CurrentCustomer": {"default": "A"},\n  "i18n.CurrentCustomer": {"default": "B"},',
       ),
     );
     const before = snapshot(dir);
@@ -536,16 +552,16 @@ describe('bad input changes nothing', () => {
   });
 
   it('refuses a base layout without </body>, naming it', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const path = join(dir, 'templates/layout/base.html');
-    writeFileSync(path, read(dir, 'templates/layout/base.html').replace('</body>', ''));
+    writeFileSync(path, read(dir, 'templates/layout/base.html').replaceAll('</body>', ''));
     const before = snapshot(dir);
     expectThemeError(() => install(dir), 'layout_no_body_end', path);
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
 
   it('refuses a --layout that does not exist', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const before = snapshot(dir);
     expectThemeError(
       () => install(dir, { layouts: ['nope.html'] }),
@@ -556,7 +572,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('refuses bad --client-id and --endpoint values', () => {
-    const dir = copyTheme();
+    const dir = copy();
     expectThemeError(() => planInstall(dir, { clientId: 'has space' }), 'invalid_option');
     expectThemeError(() => planInstall(dir, { endpoint: 'not a url' }), 'invalid_option');
     expectThemeError(
@@ -571,7 +587,7 @@ describe('bad input changes nothing', () => {
   it.each(['my.app', 'a b'])(
     "refuses --client-id %j with the browser module's rule, and writes nothing",
     (clientId) => {
-      const dir = copyTheme();
+      const dir = copy();
       const before = snapshot(dir);
       const error = expectThemeError(() => install(dir, { clientId }), 'invalid_option');
       expect(error.message).toContain(JSON.stringify(clientId));
@@ -580,14 +596,14 @@ describe('bad input changes nothing', () => {
   );
 
   it('accepts an http: endpoint on [::1], as the browser module does', () => {
-    const dir = copyTheme();
+    const dir = copy();
     install(dir, { endpoint: 'http://[::1]:8787/x' });
     const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
     expect(config.settings.current_customer_endpoint).toBe('http://[::1]:8787/x');
   });
 
   it('uninstall refuses while a template still uses the partial beyond the include it added', () => {
-    const dir = copyTheme();
+    const dir = copy();
     install(dir);
     const page = join(dir, 'templates/pages/home.html');
     writeFileSync(
@@ -600,7 +616,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('puts back what it wrote when a write fails midway', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const before = snapshot(dir);
     const plan = planInstall(dir);
     let writes = 0;

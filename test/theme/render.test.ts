@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThemeRenderer, type ThemeRenderer } from '../../src/dev/renderer.js';
 import { loadTheme, readTemplates } from '../../src/dev/theme.js';
 import { install } from '../../src/theme/installer.js';
-import { CORNERSTONE, cleanUp, copyTheme } from './helpers/fixture.js';
+import { CORNERSTONE, skipCornerstone } from './helpers/cornerstone.js';
+import { cleanUp, copyTheme, FIXTURE_THEME } from './helpers/fixture.js';
 import { parseHtml } from './helpers/html.js';
 import { memoryTheme, renderPage } from './helpers/render.js';
 
@@ -46,7 +47,7 @@ const CUSTOMER = {
   customer_group_id: 6,
 };
 
-describe('the patched Cornerstone base layout', () => {
+describe('the patched base layout (theme fixture)', () => {
   let patched: ThemeRenderer;
   let original: ThemeRenderer;
   let settings: Record<string, unknown>;
@@ -57,7 +58,7 @@ describe('the patched Cornerstone base layout', () => {
     const theme = loadTheme(dir);
     settings = theme.settings;
     patched = await createThemeRenderer(theme);
-    original = await createThemeRenderer(loadTheme(CORNERSTONE));
+    original = await createThemeRenderer(loadTheme(FIXTURE_THEME));
   });
   afterAll(cleanUp);
 
@@ -322,5 +323,41 @@ describe('the script partial on its own', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe.skipIf(skipCornerstone())('the patched base layout of the real Cornerstone 6.21.0', () => {
+  const render = (renderer: ThemeRenderer, context: Record<string, unknown>): Promise<string> =>
+    renderPage(renderer, {
+      page: 'layout/base',
+      nonce: NONCE,
+      siteSettings: SITE,
+      context: {
+        page_type: 'default',
+        head: { title: 'Store', meta_tags: '', config: '', favicon: '/favicon.ico', scripts: '' },
+        footer: { scripts: '' },
+        settings: { secure_base_url: 'https://store.example.test', store_name: 'Store' },
+        urls: { home: '/', cart: '/cart.php', account: { index: '/account.php' } },
+        cart_id: null,
+        ...context,
+      },
+    });
+
+  it('renders one configuration and one drop-in script for a customer, and nothing for a guest', async () => {
+    const dir = copyTheme(CORNERSTONE);
+    install(dir, { clientId: 'app-client-id', endpoint: 'https://app.example.test/identify' });
+    const theme = loadTheme(dir);
+    const patched = await createThemeRenderer(theme);
+    const original = await createThemeRenderer(loadTheme(CORNERSTONE as string));
+    const enabled = { ...theme.settings, current_customer_enabled: true };
+    const page = parse(await render(patched, { customer: CUSTOMER, theme_settings: enabled }));
+    expect(page.configs).toMatchObject([
+      { appClientId: 'app-client-id', endpoint: 'https://app.example.test/identify' },
+    ]);
+    expect(page.dropIns).toHaveLength(1);
+    expect(page.dropIns[0]?.getAttribute('nonce')).toBe(NONCE);
+    const guest = { theme_settings: enabled };
+    expect(await render(patched, guest)).toBe(await render(original, guest));
+    cleanUp();
   });
 });
