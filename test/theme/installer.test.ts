@@ -81,7 +81,15 @@ for (const [name, source] of THEMES) {
       });
       expect(config.settings).toMatchObject(expected);
       expect(config.variations).toHaveLength(3);
-      for (const variation of config.variations) expect(variation.settings).toMatchObject(expected);
+      // Written once, at the top level: each variation inherits them (Stencil reads a variation's
+      // settings over the top-level ones).
+      const originalVariations = (
+        JSON.parse(original.get('config.json')?.toString() ?? '') as typeof config
+      ).variations;
+      config.variations.forEach((variation, index) => {
+        expect(variation).toEqual(originalVariations[index]);
+        expect({ ...config.settings, ...variation.settings }).toMatchObject(expected);
+      });
       // New keys come last; every other key keeps its place.
       const originalConfig = JSON.parse(
         original.get('config.json')?.toString() ?? '',
@@ -139,7 +147,7 @@ for (const [name, source] of THEMES) {
       expect(planInstall(dir).changes).toEqual([]);
     });
 
-    it('a re-run with --client-id and --endpoint fills the settings still empty, everywhere install wrote them', () => {
+    it('a re-run with --client-id and --endpoint fills the settings still empty', () => {
       const dir = copy(source);
       const before = snapshot(dir);
       install(dir);
@@ -160,14 +168,15 @@ for (const [name, source] of THEMES) {
             '"current_customer_endpoint": "https://app.example.test/x"',
           ),
       );
-      expect(empty.split('"current_customer_app_client_id": ""').length).toBe(5);
+      expect(empty.split('"current_customer_app_client_id": ""').length).toBe(2);
       const config = readJson(dir, 'config.json') as {
         settings: Record<string, unknown>;
         variations: { settings: Record<string, unknown> }[];
       };
-      for (const settings of [config.settings, ...config.variations.map((v) => v.settings)]) {
-        expect(settings.current_customer_app_client_id).toBe('abc123');
-        expect(settings.current_customer_endpoint).toBe('https://app.example.test/x');
+      for (const variation of config.variations) {
+        const seen = { ...config.settings, ...variation.settings };
+        expect(seen.current_customer_app_client_id).toBe('abc123');
+        expect(seen.current_customer_endpoint).toBe('https://app.example.test/x');
       }
       uninstall(dir);
       expect(differences(before, snapshot(dir))).toEqual([]);
@@ -246,7 +255,7 @@ for (const [name, source] of THEMES) {
       expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
       expect(plan.notes).toEqual([
         expect.stringMatching(
-          /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings, variations\[0\] \(\w+\) settings, .*: kept/,
+          /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings: kept .*--force/,
         ),
       ]);
       applyChanges(plan);
@@ -331,7 +340,7 @@ describe('formatting of other themes', () => {
       variations: { settings?: object }[];
     };
     expect(Object.keys(config.settings)).toEqual(SETTING_KEYS);
-    expect(Object.keys(config.variations[0]?.settings ?? {})).toEqual(['x', ...SETTING_KEYS]);
+    expect(config.variations[0]?.settings).toEqual({ x: 1 });
     expect(config.variations[1]?.settings).toBeUndefined();
     const installed = snapshot(dir);
     install(dir);
@@ -340,7 +349,7 @@ describe('formatting of other themes', () => {
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
 
-  it('adds the settings to variations that have settings only', () => {
+  it('writes the settings once, in the top-level settings: variations inherit them', () => {
     const dir = miniTheme({
       'config.json': JSON.stringify(
         { settings: { a: 1 }, variations: [{ id: 'x', settings: {} }, { id: 'y' }] },
@@ -350,9 +359,12 @@ describe('formatting of other themes', () => {
       'templates/layout/base.html': BASE,
     });
     install(dir);
-    const config = readJson(dir, 'config.json') as { variations: Record<string, unknown>[] };
-    expect(Object.keys(config.variations[0]?.settings as object)).toEqual(SETTING_KEYS);
-    expect(config.variations[1]).toEqual({ id: 'y' });
+    const config = readJson(dir, 'config.json') as {
+      settings: Record<string, unknown>;
+      variations: Record<string, unknown>[];
+    };
+    expect(Object.keys(config.settings)).toEqual(['a', ...SETTING_KEYS]);
+    expect(config.variations).toEqual([{ id: 'x', settings: {} }, { id: 'y' }]);
   });
 
   it('uses plain-text labels in a theme without schemaTranslations.json, and creates no such file', () => {
