@@ -402,6 +402,136 @@ describe('formatting of other themes', () => {
   });
 });
 
+describe('settings in variations', () => {
+  /** config.json as an older install left it: the settings in `settings` and in every variation. */
+  const OLDER = `{
+  "settings": {
+    "a": 1,
+    "current_customer_enabled": true,
+    "current_customer_app_client_id": "old-id",
+    "current_customer_endpoint": "",
+    "current_customer_credentials": "omit",
+    "current_customer_auto_refresh": true,
+    "current_customer_debug": false
+  },
+  "variations": [
+    {
+      "id": "light",
+      "settings": {
+        "current_customer_enabled": true,
+        "current_customer_app_client_id": "old-id",
+        "current_customer_endpoint": "",
+        "current_customer_credentials": "omit",
+        "current_customer_auto_refresh": true,
+        "current_customer_debug": false,
+        "b": 2
+      }
+    },
+    {
+      "id": "bold",
+      "settings": {
+        "x": 0,
+        "current_customer_app_client_id": "typo-id",
+        "current_customer_debug": true
+      }
+    },
+    {
+      "id": "warm",
+      "settings": {}
+    }
+  ]
+}
+`;
+
+  it('--force replaces the values of --client-id and --endpoint everywhere they live, and nothing else', () => {
+    const dir = miniTheme({ 'config.json': OLDER, 'templates/layout/base.html': BASE });
+    const plan = planInstall(dir, {
+      clientId: 'new-id',
+      endpoint: 'https://app.example.test/x',
+      force: true,
+    });
+    const config = plan.changes.find((c) => c.path === 'config.json');
+    expect(config?.after?.toString()).toBe(
+      OLDER.replaceAll('"old-id"', '"new-id"')
+        .replaceAll('"typo-id"', '"new-id"')
+        .replaceAll(
+          '"current_customer_endpoint": ""',
+          '"current_customer_endpoint": "https://app.example.test/x"',
+        ),
+    );
+    expect(config?.details).toEqual([
+      'replace current_customer_app_client_id "old-id" with "new-id" in settings, variations[0] (light) settings',
+      'replace current_customer_app_client_id "typo-id" with "new-id" in variations[1] (bold) settings',
+      'set current_customer_endpoint to "https://app.example.test/x" in settings, variations[0] (light) settings (it was "")',
+    ]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  it('without --force keeps the values set, names where, and adds nothing to variations', () => {
+    const dir = miniTheme({ 'config.json': OLDER, 'templates/layout/base.html': BASE });
+    const plan = planInstall(dir, { clientId: 'new-id' });
+    expect(plan.changes.map((c) => c.path)).not.toContain('config.json');
+    expect(plan.notes).toEqual([
+      expect.stringMatching(
+        /^current_customer_app_client_id is already "old-id" in config\.json settings, variations\[0\] \(light\) settings: kept/,
+      ),
+      expect.stringMatching(
+        /^current_customer_app_client_id is already "typo-id" in config\.json variations\[1\] \(bold\) settings: kept .*--force/,
+      ),
+    ]);
+    // doctor: the bold variation gives the app another client id (a problem); its debug is a note.
+    const report = diagnose(dir);
+    expect(report.problems.filter((p) => p.code === 'setting_differs_in_variation')).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining(
+          'variations[1] (bold) settings sets current_customer_app_client_id to "typo-id", overriding "old-id"',
+        ),
+      }),
+    ]);
+    expect(report.notes.join('\n')).toContain(
+      'variations[1] (bold) settings sets current_customer_debug to true, overriding false',
+    );
+  });
+
+  it('uninstall removes them from every variation, each run of neighbours as one edit', () => {
+    const dir = miniTheme({ 'config.json': OLDER, 'templates/layout/base.html': BASE });
+    const plan = planUninstall(dir);
+    const config = plan.changes.find((c) => c.path === 'config.json');
+    expect(JSON.parse(config?.after?.toString() ?? '')).toEqual({
+      settings: { a: 1 },
+      variations: [
+        { id: 'light', settings: { b: 2 } },
+        { id: 'bold', settings: { x: 0 } },
+        { id: 'warm', settings: {} },
+      ],
+    });
+    expect(config?.after?.toString()).toBe(`{
+  "settings": {
+    "a": 1
+  },
+  "variations": [
+    {
+      "id": "light",
+      "settings": {
+        "b": 2
+      }
+    },
+    {
+      "id": "bold",
+      "settings": {
+        "x": 0
+      }
+    },
+    {
+      "id": "warm",
+      "settings": {}
+    }
+  ]
+}
+`);
+  });
+});
+
 describe('comments in layouts', () => {
   const INCLUDE = '{{> components/current-customer/script}}';
 
