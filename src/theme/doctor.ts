@@ -1,7 +1,7 @@
 // `doctor`: what is missing or wrong in a theme's integration.
 import { join } from 'node:path';
 import { DROP_IN_FILE } from '../paths.js';
-import { CONFIG, OPTION_SETTINGS, settingsObjects, variationOverrides } from './config-plan.js';
+import { CONFIG, OPTION_SETTINGS, variationOverrides } from './config-plan.js';
 import { type JsonFile, loadJson } from './json-file.js';
 import type { JsonValue } from './json-text.js';
 import { includesPartial } from './layout.js';
@@ -152,8 +152,12 @@ function checkConfig(
   add: (code: FindingCode, file: ThemePath, message: string) => void,
   notes: string[],
 ): void {
-  const [top] = settingsObjects(config);
-  const missing = SETTING_KEYS.filter((key) => !config.member(top?.node, key));
+  const settings = config.member(config.tree, 'settings')?.value;
+  if (settings?.kind !== 'object') {
+    add('setting_missing', CONFIG, 'config.json has no "settings" object: run install');
+    return;
+  }
+  const missing = SETTING_KEYS.filter((key) => !config.member(settings, key));
   if (missing.length > 0) {
     add('setting_missing', CONFIG, `config.json settings lack ${missing.join(', ')}`);
   }

@@ -67,6 +67,16 @@ export class DuplicateKeyError extends JsonTextError {
   }
 }
 
+/** A node with no children unless given. */
+function node(
+  kind: ValueNode['kind'],
+  start: number,
+  end: number,
+  children: Partial<ValueNode> = {},
+): ValueNode {
+  return { kind, start, end, members: [], elements: [], duplicates: [], ...children };
+}
+
 /**
  * Parses `text` (strict JSON; validate with JSON.parse first for the standard error messages) into a tree of
  * offsets.
@@ -104,7 +114,7 @@ export function parseJsonText(text: string): ValueNode {
       skip();
       if (text.charAt(pos) === '}') {
         pos++;
-        return { kind: 'object', start, end: pos, members, elements: [], duplicates };
+        return node('object', start, pos);
       }
       for (;;) {
         skip();
@@ -125,8 +135,7 @@ export function parseJsonText(text: string): ValueNode {
         skip();
         const next = text.charAt(pos);
         pos++;
-        if (next === '}')
-          return { kind: 'object', start, end: pos, members, elements: [], duplicates };
+        if (next === '}') return node('object', start, pos, { members, duplicates });
         if (next !== ',') fail('expected "," or "}"');
       }
     }
@@ -136,28 +145,27 @@ export function parseJsonText(text: string): ValueNode {
       skip();
       if (text.charAt(pos) === ']') {
         pos++;
-        return { kind: 'array', start, end: pos, members: [], elements, duplicates: [] };
+        return node('array', start, pos);
       }
       for (;;) {
         elements.push(value());
         skip();
         const next = text.charAt(pos);
         pos++;
-        if (next === ']')
-          return { kind: 'array', start, end: pos, members: [], elements, duplicates: [] };
+        if (next === ']') return node('array', start, pos, { elements });
         if (next !== ',') fail('expected "," or "]"');
       }
     }
     if (c === '"') {
       readString();
-      return { kind: 'scalar', start, end: pos, members: [], elements: [], duplicates: [] };
+      return node('scalar', start, pos);
     }
     const match = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
       text.slice(pos, pos + 400),
     );
     if (!match) return fail('unexpected character');
     pos += match[0].length;
-    return { kind: 'scalar', start, end: pos, members: [], elements: [], duplicates: [] };
+    return node('scalar', start, pos);
   };
   const root = value();
   skip();

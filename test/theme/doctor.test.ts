@@ -137,4 +137,17 @@ describe('doctor', () => {
     // The same value as the top level is no override.
     expect(JSON.stringify(report)).not.toMatch(/light/);
   });
+
+  it('reports a config.json without a settings object instead of failing', () => {
+    const dir = copyTheme();
+    install(dir);
+    writeFileSync(join(dir, 'config.json'), '{"name": "no settings"}\n');
+    expect(diagnose(dir).problems).toEqual([
+      {
+        code: 'setting_missing',
+        file: 'config.json',
+        message: 'config.json has no "settings" object: run install',
+      },
+    ]);
+  });
 });
