@@ -307,6 +307,22 @@ function miniTheme(files: Record<string, string>): string {
 
 const BASE = '<html>\n  <body>\n    {{{body}}}\n  </body>\n</html>\n';
 
+describe('the theme fixture', () => {
+  it('has the bytes it exists to test (a checkout that converted line endings would hide them)', () => {
+    const bytes = (path: string): Buffer => readFileSync(join(FIXTURE_THEME, path));
+    const translations = bytes('schemaTranslations.json');
+    expect([...translations.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(translations.toString().split('\r\n').length).toBeGreaterThan(10);
+    expect(translations.toString().replaceAll('\r\n', '')).not.toContain('\n');
+    expect(bytes('templates/layout/empty.html').toString()).toMatch(
+      /^<!DOCTYPE html>\r\n[^\n]*\r\n/,
+    );
+    expect(bytes('config.json').toString()).toContain('": quoted');
+    const config = readJson(FIXTURE_THEME, 'config.json') as { variations: unknown[] };
+    expect(config.variations).toHaveLength(3);
+  });
+});
+
 describe('formatting of other themes', () => {
   it.each([
     ['4-space indentation', (v: unknown) => `${JSON.stringify(v, null, 4)}\n`],
