@@ -1,5 +1,5 @@
 // Builds the package:
-// - dist/client.js, dist/server.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
+// - dist/client.js, dist/server.js, dist/theme.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
 // - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, jose's decoder bundled in,
 //   minified, and refused when it grows past the gzip budget.
 import { rmSync } from 'node:fs';
@@ -54,7 +54,12 @@ function gzipBudget(limit) {
 
 export default [
   {
-    input: { client: 'src/client/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
+    input: {
+      client: 'src/client/index.ts',
+      server: 'src/server/index.ts',
+      theme: 'src/theme/index.ts',
+      cli: 'src/cli.ts',
+    },
     external: isBare,
     output: {
       dir: 'dist',

@@ -1,5 +1,9 @@
 // The `stencil-current-customer` command. Each command lives in its own module and is loaded on demand,
 // so `install` does not load the emulator and `dev` does not load the installer.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './paths.js';
+
 const USAGE = `usage: stencil-current-customer <command> [options]
 
 commands:
@@ -8,7 +12,15 @@ commands:
   doctor <theme-dir>      report what is missing or wrong in a theme's integration
   dev [--theme <dir>]     run the local storefront emulator and demo app backend
 
-run a command with --help for its options`;
+run a command with --help for its options; --version prints the package's version`;
+
+/** The version in this package's package.json. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(manifest.version);
+}
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -24,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h') {
     console.log(USAGE);
     return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(version());
+    return 0;
   }
   const load = commands[name];
   if (!load) {

@@ -10,13 +10,16 @@ const NAME = 'stencil-current-customer';
 const INSTALL_USAGE = `usage: ${NAME} install <theme-dir> [options]
 
 Copies the current-customer partials and drop-in file into a Stencil theme, merges its settings into
-config.json, schema.json and schemaTranslations.json, and includes the partial before </body> of
-templates/layout/base.html. Running it again changes nothing.
+config.json (once, in the top-level "settings": variations inherit them), schema.json and
+schemaTranslations.json, and includes the partial before </body> of templates/layout/base.html. Running it
+again changes nothing.
 
 options:
   --client-id <id>    the app's client id, written as the default of current_customer_app_client_id
   --endpoint <url>    the app backend's URL, written as the default of current_customer_endpoint
                       (on a re-run, each fills its setting where it is still ""; another value is kept)
+  --force             replace the values of --client-id and --endpoint wherever they are set, in
+                      "settings" and in each variation that sets them
   --layout <file>     another layout to patch (repeatable), e.g. --layout empty.html
   --dry-run           print what would change and write nothing
   -h, --help          show this help`;
@@ -116,6 +119,7 @@ export async function install(args: string[]): Promise<number> {
       {
         'client-id': { type: 'string' },
         endpoint: { type: 'string' },
+        force: { type: 'boolean' },
         layout: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean' },
       },
@@ -127,7 +131,12 @@ export async function install(args: string[]): Promise<number> {
     }
     const clientId = typeof values['client-id'] === 'string' ? values['client-id'] : undefined;
     const endpoint = typeof values.endpoint === 'string' ? values.endpoint : undefined;
-    const plan = planInstall(themeDir, { clientId, endpoint, layouts: strings(values.layout) });
+    const plan = planInstall(themeDir, {
+      clientId,
+      endpoint,
+      force: values.force === true,
+      layouts: strings(values.layout),
+    });
     const dryRun = values['dry-run'] === true;
     if (!dryRun) applyChanges(plan);
     describe(plan, dryRun, 'installed');

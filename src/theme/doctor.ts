@@ -1,20 +1,21 @@
 // `doctor`: what is missing or wrong in a theme's integration.
 import { join } from 'node:path';
 import { DROP_IN_FILE } from '../paths.js';
-import { BASE_LAYOUT } from './installer.js';
-import { type JsonValue, member } from './json-text.js';
+import { CONFIG, OPTION_SETTINGS, variationOverrides } from './config-plan.js';
+import { type JsonFile, loadJson } from './json-file.js';
+import type { JsonValue } from './json-text.js';
 import { includesPartial } from './layout.js';
+import { BASE_LAYOUT } from './layout-plan.js';
+import { SCHEMA } from './schema-plan.js';
 import { isOwnSchemaGroup, SETTING_KEYS, TRANSLATIONS } from './settings.js';
 import {
-  type JsonDocument,
-  parseJsonFile,
-  readingJson,
   readOptional,
   readPackageFiles,
   resolveLayout,
   resolveTheme,
   type ThemePath,
 } from './theme-files.js';
+import { TRANSLATIONS_FILE } from './translations-plan.js';
 
 export type FindingCode =
   | 'partial_missing'
@@ -25,6 +26,7 @@ export type FindingCode =
   | 'drop_in_missing'
   | 'drop_in_stale'
   | 'setting_missing'
+  | 'setting_differs_in_variation'
   | 'schema_group_missing'
   | 'translation_missing';
 
@@ -111,31 +113,26 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
     }
   }
 
-  const configBytes = readOptional(join(dir, 'config.json'));
-  if (configBytes !== null) {
-    const config = parseJsonFile(dir, 'config.json', configBytes);
-    readingJson(dir, 'config.json', () => checkConfig(config, add, notes));
-  }
+  const config = loadJson(dir, CONFIG);
+  if (config) checkConfig(config, add, notes);
 
-  const schemaBytes = readOptional(join(dir, 'schema.json'));
-  if (schemaBytes !== null) {
-    const schema = parseJsonFile(dir, 'schema.json', schemaBytes);
+  const schema = loadJson(dir, SCHEMA);
+  if (schema) {
     const groups = Array.isArray(schema.value) ? schema.value : [];
     if (!groups.some(isOwnSchemaGroup)) {
-      add('schema_group_missing', 'schema.json', 'schema.json has no Current Customer group');
+      add('schema_group_missing', SCHEMA, 'schema.json has no Current Customer group');
     }
   }
 
-  const translationsBytes = readOptional(join(dir, 'schemaTranslations.json'));
-  if (translationsBytes !== null) {
-    const tree = parseJsonFile(dir, 'schemaTranslations.json', translationsBytes).tree;
-    const missing = readingJson(dir, 'schemaTranslations.json', () =>
-      Object.keys(TRANSLATIONS).filter((key) => !member(tree, key)),
+  const translations = loadJson(dir, TRANSLATIONS_FILE);
+  if (translations) {
+    const missing = Object.keys(TRANSLATIONS).filter(
+      (key) => !translations.member(translations.tree, key),
     );
     if (missing.length > 0) {
       add(
         'translation_missing',
-        'schemaTranslations.json',
+        TRANSLATIONS_FILE,
         `schemaTranslations.json lacks ${missing.join(', ')}`,
       );
     }
@@ -143,31 +140,37 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
   return { themeDir: dir, problems, notes };
 }
 
-/** The settings in config.json and each variation, and notes about their values. */
+/** The app's identity: a variation that gives it another value sends that variation's tokens elsewhere. */
+const IDENTITY_KEYS: readonly string[] = OPTION_SETTINGS.map(([key]) => key);
+
+/**
+ * The settings in config.json: all of them at the top level (variations inherit them), and a variation value
+ * that differs from the top level's, which overrides it whenever that variation is active.
+ */
 function checkConfig(
-  config: JsonDocument,
+  config: JsonFile,
   add: (code: FindingCode, file: ThemePath, message: string) => void,
   notes: string[],
 ): void {
-  const root = config.tree;
-  const settings = member(root, 'settings')?.value;
-  const missing = SETTING_KEYS.filter((key) => !member(settings, key));
-  if (missing.length > 0) {
-    add('setting_missing', 'config.json', `config.json settings lack ${missing.join(', ')}`);
+  const settings = config.member(config.tree, 'settings')?.value;
+  if (settings?.kind !== 'object') {
+    add('setting_missing', CONFIG, 'config.json has no "settings" object: run install');
+    return;
   }
-  const variations = member(root, 'variations')?.value;
-  variations?.elements.forEach((variation, index) => {
-    const own = member(variation, 'settings')?.value;
-    if (own?.kind !== 'object') return;
-    const lacking = SETTING_KEYS.filter((key) => !member(own, key));
-    if (lacking.length > 0) {
+  const missing = SETTING_KEYS.filter((key) => !config.member(settings, key));
+  if (missing.length > 0) {
+    add('setting_missing', CONFIG, `config.json settings lack ${missing.join(', ')}`);
+  }
+  for (const o of variationOverrides(config)) {
+    const message = `config.json ${o.label} sets ${o.key} to ${o.value}, overriding ${o.topLevel} in settings whenever that variation is active`;
+    if (IDENTITY_KEYS.includes(o.key)) {
       add(
-        'setting_missing',
-        'config.json',
-        `config.json variations[${index}] settings lack ${lacking.join(', ')}`,
+        'setting_differs_in_variation',
+        CONFIG,
+        `${message}: remove it there, or run install with --client-id/--endpoint and --force to make them one value`,
       );
-    }
-  });
+    } else notes.push(message);
+  }
   const values = (config.value as { settings?: Record<string, JsonValue> }).settings ?? {};
   if (values.current_customer_enabled === false) {
     notes.push('current_customer_enabled is off in config.json: switch it on in the theme editor');

@@ -1,6 +1,7 @@
 // Edits JSON files as text, so that everything the edit does not touch stays byte for byte: key order,
 // indentation, line endings, escapes and the trailing newline. A small parser records where every value and
-// object member starts and ends; edits are splices of new text at those offsets.
+// object member starts and ends; an edit is data (offset, length, content) worked out from one parse, and
+// applyEdits applies all of a file's edits at once, from the end.
 
 export type JsonValue =
   | null
@@ -66,6 +67,16 @@ export class DuplicateKeyError extends JsonTextError {
   }
 }
 
+/** A node with no children unless given. */
+function node(
+  kind: ValueNode['kind'],
+  start: number,
+  end: number,
+  children: Partial<ValueNode> = {},
+): ValueNode {
+  return { kind, start, end, members: [], elements: [], duplicates: [], ...children };
+}
+
 /**
  * Parses `text` (strict JSON; validate with JSON.parse first for the standard error messages) into a tree of
  * offsets.
@@ -103,7 +114,7 @@ export function parseJsonText(text: string): ValueNode {
       skip();
       if (text.charAt(pos) === '}') {
         pos++;
-        return { kind: 'object', start, end: pos, members, elements: [], duplicates };
+        return node('object', start, pos);
       }
       for (;;) {
         skip();
@@ -124,8 +135,7 @@ export function parseJsonText(text: string): ValueNode {
         skip();
         const next = text.charAt(pos);
         pos++;
-        if (next === '}')
-          return { kind: 'object', start, end: pos, members, elements: [], duplicates };
+        if (next === '}') return node('object', start, pos, { members, duplicates });
         if (next !== ',') fail('expected "," or "}"');
       }
     }
@@ -135,28 +145,27 @@ export function parseJsonText(text: string): ValueNode {
       skip();
       if (text.charAt(pos) === ']') {
         pos++;
-        return { kind: 'array', start, end: pos, members: [], elements, duplicates: [] };
+        return node('array', start, pos);
       }
       for (;;) {
         elements.push(value());
         skip();
         const next = text.charAt(pos);
         pos++;
-        if (next === ']')
-          return { kind: 'array', start, end: pos, members: [], elements, duplicates: [] };
+        if (next === ']') return node('array', start, pos, { elements });
         if (next !== ',') fail('expected "," or "]"');
       }
     }
     if (c === '"') {
       readString();
-      return { kind: 'scalar', start, end: pos, members: [], elements: [], duplicates: [] };
+      return node('scalar', start, pos);
     }
     const match = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
       text.slice(pos, pos + 400),
     );
     if (!match) return fail('unexpected character');
     pos += match[0].length;
-    return { kind: 'scalar', start, end: pos, members: [], elements: [], duplicates: [] };
+    return node('scalar', start, pos);
   };
   const root = value();
   skip();
@@ -204,11 +213,56 @@ function lineIndent(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
 }
 
-/** `value` as JSON in the file's style, its continuation lines indented by `baseIndent`. */
+/**
+ * `value` as JSON in the file's style, its continuation lines indented by `baseIndent`. Written from the value's
+ * structure, never by rewriting serialized text, so no string value can be changed by the formatting.
+ */
 export function formatValue(value: JsonValue, style: JsonStyle, baseIndent: string): string {
   if (style.indent === '') return JSON.stringify(value);
-  const text = JSON.stringify(value, null, style.indent).replace(/": /g, `":${style.colonSpace}`);
-  return text.split('\n').join(style.newline + baseIndent);
+  const write = (v: JsonValue, indent: string): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    const inner = indent + style.indent;
+    const items = Array.isArray(v)
+      ? v.map((element) => write(element, inner))
+      : Object.entries(v).map(
+          ([key, element]) => `${JSON.stringify(key)}:${style.colonSpace}${write(element, inner)}`,
+        );
+    const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
+    if (items.length === 0) return open + close;
+    const sep = style.newline + inner;
+    return `${open}${sep}${items.join(`,${sep}`)}${style.newline}${indent}${close}`;
+  };
+  return write(value, baseIndent);
+}
+
+/** One change to a text: replace `length` characters at `offset` with `content` (jsonc-parser's shape). */
+export interface Edit {
+  offset: number;
+  length: number;
+  content: string;
+}
+
+/**
+ * Applies edits worked out from one parse of `text`, from the end so that no edit moves another's offsets.
+ * Throws a RangeError when two edits overlap (a planning mistake, never the file's).
+ */
+export function applyEdits(text: string, edits: readonly Edit[]): string {
+  const sorted = [...edits].sort((a, b) => b.offset - a.offset);
+  let out = text;
+  let limit = text.length;
+  for (const edit of sorted) {
+    if (edit.offset < 0 || edit.offset + edit.length > limit) {
+      throw new RangeError(`overlapping or out-of-range edit at offset ${edit.offset}`);
+    }
+    out = out.slice(0, edit.offset) + edit.content + out.slice(edit.offset + edit.length);
+    limit = edit.offset;
+  }
+  return out;
+}
+
+/** Replaces the text of a value. */
+export function replaceValue(node: ValueNode, content: string): Edit {
+  return { offset: node.start, length: node.end - node.start, content };
 }
 
 /** The indentation of the children of `container`, and of its closing bracket. */
@@ -232,8 +286,7 @@ function appendChildren(
   container: ValueNode,
   pieces: (indent: string) => string[],
   style: JsonStyle,
-): string {
-  if (pieces.length === 0) return text;
+): Edit {
   const { child, close } = childIndent(text, container, style);
   const multiline = style.indent !== '';
   const sep = multiline ? style.newline + child : '';
@@ -241,11 +294,15 @@ function appendChildren(
   const last =
     container.kind === 'object' ? container.members.at(-1)?.value : container.elements.at(-1);
   if (last) {
-    const insert = items.map((item) => `,${sep}${item}`).join('');
-    return text.slice(0, last.end) + insert + text.slice(last.end);
+    return { offset: last.end, length: 0, content: items.map((item) => `,${sep}${item}`).join('') };
   }
   const inner = multiline ? sep + items.join(`,${sep}`) + style.newline + close : items.join(',');
-  return text.slice(0, container.start + 1) + inner + text.slice(container.end - 1);
+  // Between the brackets of an empty container, replacing whatever whitespace was there.
+  return {
+    offset: container.start + 1,
+    length: container.end - container.start - 2,
+    content: inner,
+  };
 }
 
 /** Adds members at the end of the object `object`, each value formatted in the file's style. */
@@ -254,7 +311,7 @@ export function appendMembers(
   object: ValueNode,
   entries: readonly (readonly [string, JsonValue])[],
   style: JsonStyle,
-): string {
+): Edit {
   return appendChildren(
     text,
     object,
@@ -273,29 +330,45 @@ export function appendElement(
   array: ValueNode,
   value: JsonValue,
   style: JsonStyle,
-): string {
+): Edit {
   return appendChildren(text, array, (indent) => [formatValue(value, style, indent)], style);
 }
 
 /**
- * Removes child `index` of an object or array with the separator that joins it to its neighbour, the exact
- * inverse of appendChildren: an emptied container becomes `{}` or `[]`.
+ * Removes the children at `indexes` of an object or array with the separators that join them to their
+ * neighbours, the exact inverse of appendChildren: one edit per run of neighbouring children, so that the
+ * edits never overlap; a container emptied of all its children becomes `{}` or `[]`.
  */
-export function removeChild(text: string, container: ValueNode, index: number): string {
+export function removeChildren(container: ValueNode, indexes: readonly number[]): Edit[] {
   const children =
     container.kind === 'object'
       ? container.members.map((m) => ({ start: m.start, end: m.value.end }))
       : container.elements.map((e) => ({ start: e.start, end: e.end }));
-  const child = children[index];
-  if (!child) throw new RangeError(`no child ${index}`);
-  if (children.length === 1) {
-    return text.slice(0, container.start + 1) + text.slice(container.end - 1);
+  const remove = [...new Set(indexes)].sort((a, b) => a - b);
+  for (const index of remove) {
+    if (!children[index]) throw new RangeError(`no child ${index}`);
   }
-  const previous = children[index - 1];
-  if (previous) return text.slice(0, previous.end) + text.slice(child.end);
-  const next = children[index + 1];
-  if (!next) throw new RangeError(`no neighbour for child ${index}`);
-  return text.slice(0, child.start) + text.slice(next.start);
+  if (remove.length === 0) return [];
+  if (remove.length === children.length) {
+    return [
+      { offset: container.start + 1, length: container.end - container.start - 2, content: '' },
+    ];
+  }
+  const edits: Edit[] = [];
+  for (let i = 0; i < remove.length; ) {
+    const first = remove[i] as number;
+    let last = first;
+    while (remove[i + 1] === last + 1) last = remove[++i] as number;
+    i++;
+    const previous = children[first - 1];
+    const lastChild = children[last] as { end: number };
+    // After the previous child's end through the run's last child: the separator before the run goes.
+    // A run at the start has no previous child: it goes up to the next child's start instead.
+    const from = previous ? previous.end : (children[first] as { start: number }).start;
+    const to = previous ? lastChild.end : (children[last + 1] as { start: number }).start;
+    edits.push({ offset: from, length: to - from, content: '' });
+  }
+  return edits;
 }
 
 /**

@@ -3,13 +3,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
 import { ThemeError } from './errors.js';
-import {
-  DuplicateKeyError,
-  JsonTextError,
-  type JsonValue,
-  parseJsonText,
-  type ValueNode,
-} from './json-text.js';
 
 /** A theme-relative path with forward slashes, as printed and as planned. */
 export type ThemePath = string;
@@ -42,67 +35,6 @@ export function resolveTheme(themeDir: string): string {
 
 export function readOptional(path: string): Buffer | null {
   return existsSync(path) ? readFileSync(path) : null;
-}
-
-/** A JSON file's text, its parsed value and its offset tree. */
-export interface JsonDocument {
-  path: ThemePath;
-  text: string;
-  value: JsonValue;
-  tree: ValueNode;
-}
-
-export function parseJsonFile(themeDir: string, path: ThemePath, bytes: Buffer): JsonDocument {
-  const file = join(themeDir, path);
-  let text = bytes.toString('utf8');
-  // A UTF-8 byte order mark is kept as it is: the edits work on the text after it.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let value: JsonValue;
-  try {
-    value = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    throw new ThemeError(
-      'json_invalid',
-      `cannot parse ${file}: ${error instanceof Error ? error.message : String(error)}`,
-      file,
-      { cause: error },
-    );
-  }
-  let tree: ValueNode;
-  try {
-    tree = parseJsonText(text);
-  } catch (error) {
-    if (!(error instanceof JsonTextError)) throw error;
-    throw new ThemeError('json_invalid', `cannot parse ${file}: ${error.message}`, file, {
-      cause: error,
-    });
-  }
-  return { path, text, value, tree };
-}
-
-/**
- * Runs `read`, which looks up members of the JSON file `path`; a key it looks up that the file holds twice in
- * one object becomes a json_unexpected ThemeError naming the file and the key.
- */
-export function readingJson<T>(themeDir: string, path: ThemePath, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (!(error instanceof DuplicateKeyError)) throw error;
-    const file = join(themeDir, path);
-    throw new ThemeError(
-      'json_unexpected',
-      `${file}: ${error.message}; Stencil uses only the last one: keep one and remove the others`,
-      file,
-      { cause: error },
-    );
-  }
-}
-
-/** Encodes edited JSON text back, restoring a byte order mark the file had. */
-export function encodeJson(original: Buffer, text: string): Buffer {
-  const bom = original[0] === 0xef && original[1] === 0xbb && original[2] === 0xbf;
-  return Buffer.from(bom ? `\ufeff${text}` : text, 'utf8');
 }
 
 /** The files this package installs, read from the package itself. */

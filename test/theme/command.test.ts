@@ -63,6 +63,23 @@ describe('the commands', () => {
     expect(out()).toMatch(/note: current_customer_app_client_id is already "abc123"/);
   });
 
+  it('install --client-id … --force replaces a value already set, and says what it replaced', async () => {
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    expect(await install([dir, '--client-id', 'typo'])).toBe(0);
+    log.mockClear();
+    expect(await install([dir, '--client-id', 'fixed', '--force'])).toBe(0);
+    expect(out()).toContain(
+      'replace current_customer_app_client_id "typo" with "fixed" in settings',
+    );
+    expect(out()).not.toMatch(/note: .*kept/);
+    const config = readFileSync(join(dir, 'config.json'), 'utf8');
+    expect(config).toContain('"current_customer_app_client_id": "fixed"');
+    expect(config).not.toContain('"typo"');
+    expect(await uninstall([dir])).toBe(0);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
   it('--dry-run prints the plan and writes nothing', async () => {
     const dir = copyTheme();
     const before = snapshot(dir);

@@ -1,4 +1,4 @@
-// doctor on Cornerstone: complete after install, and each thing that can go missing or wrong is reported.
+// doctor on the theme fixture: complete after install, and each thing that can go missing or wrong is reported.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,15 +66,15 @@ describe('doctor', () => {
       ['setting_missing'],
     ],
     [
-      'a variation setting removed',
+      'a variation that gives the client id another value',
       (d) =>
         edit(d, 'config.json', (t) =>
           t.replace(
-            ',\n        "current_customer_debug": false\n      }\n    },\n    {\n      "name": "Bold"',
-            '\n      }\n    },\n    {\n      "name": "Bold"',
+            '"color-primary": "#000000",',
+            '"current_customer_app_client_id": "other",\n        "color-primary": "#000000",',
           ),
         ),
-      ['setting_missing'],
+      ['setting_differs_in_variation'],
     ],
     [
       'a translation removed',
@@ -107,5 +107,47 @@ describe('doctor', () => {
       '<script src="a.js" defer>',
     ]);
     expect(scriptTagsWithoutNonce('<script type="application/json">{}</script>')).toEqual([]);
+  });
+
+  it('reports a variation value that differs from the top level, and notes one that does not matter', () => {
+    const dir = copyTheme();
+    install(dir, { clientId: 'top' });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
+      variations: { settings: Record<string, unknown> }[];
+    };
+    const [light, bold, warm] = config.variations;
+    if (!light || !bold || !warm) throw new Error('the fixture has three variations');
+    light.settings.current_customer_app_client_id = 'top';
+    bold.settings.current_customer_endpoint = 'https://elsewhere.example.test/';
+    warm.settings.current_customer_debug = true;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+    const report = diagnose(dir);
+    expect(report.problems).toEqual([
+      {
+        code: 'setting_differs_in_variation',
+        file: 'config.json',
+        message: expect.stringMatching(
+          /^config\.json variations\[1\] \(bold\) settings sets current_customer_endpoint to "https:\/\/elsewhere\.example\.test\/", overriding "" in settings whenever that variation is active: .*--force/,
+        ),
+      },
+    ]);
+    expect(report.notes.join('\n')).toMatch(
+      /variations\[2\] \(warm\) settings sets current_customer_debug to true, overriding false/,
+    );
+    // The same value as the top level is no override.
+    expect(JSON.stringify(report)).not.toMatch(/light/);
+  });
+
+  it('reports a config.json without a settings object instead of failing', () => {
+    const dir = copyTheme();
+    install(dir);
+    writeFileSync(join(dir, 'config.json'), '{"name": "no settings"}\n');
+    expect(diagnose(dir).problems).toEqual([
+      {
+        code: 'setting_missing',
+        file: 'config.json',
+        message: 'config.json has no "settings" object: run install',
+      },
+    ]);
   });
 });

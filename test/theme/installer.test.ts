@@ -1,4 +1,5 @@
-// install / re-install / dry-run / uninstall on a real copy of Cornerstone, compared byte for byte.
+// install / re-install / dry-run / uninstall on copies of the theme fixture and of the real Cornerstone (when
+// available), compared byte for byte.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,15 @@ import {
   schemaGroup,
   TRANSLATIONS,
 } from '../../src/theme/settings.js';
-import { cleanUp, copyTheme, differences, snapshot, tempDir } from './helpers/fixture.js';
+import { CORNERSTONE, skipCornerstone } from './helpers/cornerstone.js';
+import {
+  cleanUp,
+  copyTheme as copy,
+  differences,
+  FIXTURE_THEME,
+  snapshot,
+  tempDir,
+} from './helpers/fixture.js';
 
 afterEach(cleanUp);
 
@@ -40,234 +49,250 @@ function expectThemeError(fn: () => unknown, code: ThemeErrorCode, file?: string
   throw new Error(`expected a ThemeError ${code}`);
 }
 
-describe('install into Cornerstone', () => {
-  it('copies the partials and the drop-in file, merges the settings and includes the partial', () => {
-    const dir = copyTheme();
-    const original = snapshot(dir);
-    install(dir, { clientId: 'my-client', endpoint: 'https://app.example.test/identify' });
+const THEMES: [string, string | undefined][] = [
+  ['the theme fixture', FIXTURE_THEME],
+  ['the real Cornerstone 6.21.0', CORNERSTONE],
+];
 
-    for (const name of ['script.html', 'config.html']) {
-      expect(readFileSync(join(dir, PARTIAL_DIR, name))).toEqual(
-        readFileSync(join(packageRoot(), PARTIAL_DIR, name)),
+for (const [name, source] of THEMES) {
+  describe.skipIf(source === undefined && skipCornerstone())(`install into ${name}`, () => {
+    it('copies the partials and the drop-in file, merges the settings and includes the partial', () => {
+      const dir = copy(source);
+      const original = snapshot(dir);
+      install(dir, { clientId: 'my-client', endpoint: 'https://app.example.test/identify' });
+
+      for (const name of ['script.html', 'config.html']) {
+        expect(readFileSync(join(dir, PARTIAL_DIR, name))).toEqual(
+          readFileSync(join(packageRoot(), PARTIAL_DIR, name)),
+        );
+      }
+      expect(readFileSync(join(dir, DROP_IN_FILE))).toEqual(
+        readFileSync(join(packageRoot(), DROP_IN_FILE)),
       );
-    }
-    expect(readFileSync(join(dir, DROP_IN_FILE))).toEqual(
-      readFileSync(join(packageRoot(), DROP_IN_FILE)),
-    );
-    expect(existsSync(join(dir, 'assets/dist'))).toBe(false);
+      expect(existsSync(join(dir, 'assets/dist'))).toBe(false);
 
-    const config = readJson(dir, 'config.json') as {
-      settings: Record<string, unknown>;
-      variations: { settings: Record<string, unknown> }[];
-    };
-    const expected = configSettings({
-      clientId: 'my-client',
-      endpoint: 'https://app.example.test/identify',
+      const config = readJson(dir, 'config.json') as {
+        settings: Record<string, unknown>;
+        variations: { settings: Record<string, unknown> }[];
+      };
+      const expected = configSettings({
+        clientId: 'my-client',
+        endpoint: 'https://app.example.test/identify',
+      });
+      expect(config.settings).toMatchObject(expected);
+      expect(config.variations).toHaveLength(3);
+      // Written once, at the top level: each variation inherits them (Stencil reads a variation's
+      // settings over the top-level ones).
+      const originalVariations = (
+        JSON.parse(original.get('config.json')?.toString() ?? '') as typeof config
+      ).variations;
+      config.variations.forEach((variation, index) => {
+        expect(variation).toEqual(originalVariations[index]);
+        expect({ ...config.settings, ...variation.settings }).toMatchObject(expected);
+      });
+      // New keys come last; every other key keeps its place.
+      const originalConfig = JSON.parse(
+        original.get('config.json')?.toString() ?? '',
+      ) as typeof config;
+      expect(Object.keys(config.settings)).toEqual([
+        ...Object.keys(originalConfig.settings),
+        ...SETTING_KEYS,
+      ]);
+
+      const schema = readJson(dir, 'schema.json') as unknown[];
+      expect(schema.at(-1)).toEqual(schemaGroup());
+      const translations = readJson(dir, 'schemaTranslations.json') as Record<string, unknown>;
+      for (const [key, value] of Object.entries(TRANSLATIONS))
+        expect(translations[key]).toEqual(value);
+
+      const base = read(dir, 'templates/layout/base.html');
+      expect(base).toContain(
+        '        {{{footer.scripts}}}\n{{> components/current-customer/script}}\n    </body>',
+      );
+      // Every other file is untouched; the changed ones differ only by what was added.
+      expect(differences(original, snapshot(dir))).toEqual([
+        'assets/',
+        'assets/current-customer/',
+        'assets/current-customer/current-customer.min.js',
+        'assets/current-customer/current-customer.min.js.map',
+        'config.json',
+        'schema.json',
+        'schemaTranslations.json',
+        'templates/components/current-customer/',
+        'templates/components/current-customer/config.html',
+        'templates/components/current-customer/script.html',
+        'templates/layout/base.html',
+      ]);
+      const originalBase = original.get('templates/layout/base.html')?.toString() ?? '';
+      expect(base.replace('{{> components/current-customer/script}}\n', '')).toBe(originalBase);
     });
-    expect(config.settings).toMatchObject(expected);
-    expect(config.variations).toHaveLength(3);
-    for (const variation of config.variations) expect(variation.settings).toMatchObject(expected);
-    // New keys come last; every other key keeps its place.
-    const originalConfig = JSON.parse(
-      original.get('config.json')?.toString() ?? '',
-    ) as typeof config;
-    expect(Object.keys(config.settings)).toEqual([
-      ...Object.keys(originalConfig.settings),
-      ...SETTING_KEYS,
-    ]);
 
-    const schema = readJson(dir, 'schema.json') as unknown[];
-    expect(schema.at(-1)).toEqual(schemaGroup());
-    const translations = readJson(dir, 'schemaTranslations.json') as Record<string, unknown>;
-    for (const [key, value] of Object.entries(TRANSLATIONS))
-      expect(translations[key]).toEqual(value);
-
-    const base = read(dir, 'templates/layout/base.html');
-    expect(base).toContain(
-      '        {{{footer.scripts}}}\n{{> components/current-customer/script}}\n    </body>',
-    );
-    // Every other file is untouched; the changed ones differ only by what was added.
-    expect(differences(original, snapshot(dir))).toEqual([
-      'assets/',
-      'assets/current-customer/',
-      'assets/current-customer/current-customer.min.js',
-      'assets/current-customer/current-customer.min.js.map',
-      'config.json',
-      'schema.json',
-      'schemaTranslations.json',
-      'templates/components/current-customer/',
-      'templates/components/current-customer/config.html',
-      'templates/components/current-customer/script.html',
-      'templates/layout/base.html',
-    ]);
-    const originalBase = original.get('templates/layout/base.html')?.toString() ?? '';
-    expect(base.replace('{{> components/current-customer/script}}\n', '')).toBe(originalBase);
-  });
-
-  it('is idempotent: a second run plans nothing and changes no byte', () => {
-    const dir = copyTheme();
-    install(dir, { clientId: 'a', endpoint: 'https://a.example.test/', layouts: ['empty.html'] });
-    const once = snapshot(dir);
-    expect(
-      planInstall(dir, {
-        clientId: 'a',
-        endpoint: 'https://a.example.test/',
+    it('is idempotent: a second run plans nothing and changes no byte', () => {
+      const dir = copy(source);
+      install(dir, { clientId: 'a', endpoint: 'https://a.example.test/', layouts: ['empty.html'] });
+      const once = snapshot(dir);
+      expect(
+        planInstall(dir, {
+          clientId: 'a',
+          endpoint: 'https://a.example.test/',
+          layouts: ['empty.html'],
+        }).changes,
+      ).toEqual([]);
+      install(dir, {
+        clientId: 'b',
+        endpoint: 'https://other.example.test/',
         layouts: ['empty.html'],
-      }).changes,
-    ).toEqual([]);
-    install(dir, {
-      clientId: 'b',
-      endpoint: 'https://other.example.test/',
-      layouts: ['empty.html'],
+      });
+      expect(differences(once, snapshot(dir))).toEqual([]);
+      expect(planInstall(dir).changes).toEqual([]);
     });
-    expect(differences(once, snapshot(dir))).toEqual([]);
-    expect(planInstall(dir).changes).toEqual([]);
-  });
 
-  it('a re-run with --client-id and --endpoint fills the settings still empty, everywhere install wrote them', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    install(dir);
-    const empty = read(dir, 'config.json');
-    const plan = planInstall(dir, { clientId: 'abc123', endpoint: 'https://app.example.test/x' });
-    expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
-    expect(plan.notes).toEqual([]);
-    applyChanges(plan);
-    // Only the two values change, in settings and in each of the three variations.
-    expect(read(dir, 'config.json')).toBe(
-      empty
-        .replaceAll(
-          '"current_customer_app_client_id": ""',
-          '"current_customer_app_client_id": "abc123"',
-        )
-        .replaceAll(
-          '"current_customer_endpoint": ""',
-          '"current_customer_endpoint": "https://app.example.test/x"',
+    it('a re-run with --client-id and --endpoint fills the settings still empty', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      install(dir);
+      const empty = read(dir, 'config.json');
+      const plan = planInstall(dir, { clientId: 'abc123', endpoint: 'https://app.example.test/x' });
+      expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
+      expect(plan.notes).toEqual([]);
+      applyChanges(plan);
+      // Only the two values change, in settings and in each of the three variations.
+      expect(read(dir, 'config.json')).toBe(
+        empty
+          .replaceAll(
+            '"current_customer_app_client_id": ""',
+            '"current_customer_app_client_id": "abc123"',
+          )
+          .replaceAll(
+            '"current_customer_endpoint": ""',
+            '"current_customer_endpoint": "https://app.example.test/x"',
+          ),
+      );
+      expect(empty.split('"current_customer_app_client_id": ""').length).toBe(2);
+      const config = readJson(dir, 'config.json') as {
+        settings: Record<string, unknown>;
+        variations: { settings: Record<string, unknown> }[];
+      };
+      for (const variation of config.variations) {
+        const seen = { ...config.settings, ...variation.settings };
+        expect(seen.current_customer_app_client_id).toBe('abc123');
+        expect(seen.current_customer_endpoint).toBe('https://app.example.test/x');
+      }
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    });
+
+    it('a re-run keeps a client id or endpoint already set, and says so', () => {
+      const dir = copy(source);
+      install(dir, { clientId: 'first' });
+      const once = snapshot(dir);
+      const plan = planInstall(dir, { clientId: 'second', endpoint: 'https://app.example.test/x' });
+      // The endpoint was still empty: filled. The client id was set: kept, with a note.
+      expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
+      expect(plan.notes.join('\n')).toMatch(
+        /current_customer_app_client_id is already "first" in config\.json settings.*kept.*theme editor/,
+      );
+      expect(plan.notes.join('\n')).not.toMatch(/current_customer_endpoint/);
+      applyChanges(plan);
+      const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
+      expect(config.settings.current_customer_app_client_id).toBe('first');
+      expect(config.settings.current_customer_endpoint).toBe('https://app.example.test/x');
+      expect(differences(once, snapshot(dir))).toEqual(['config.json']);
+    });
+
+    it('writes nothing on a dry run (planInstall), and the plan describes every file', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      const plan = planInstall(dir, { layouts: ['layout/empty'] });
+      expect(differences(before, snapshot(dir))).toEqual([]);
+      expect(plan.changes.map((c) => [c.action, c.path])).toEqual([
+        ['create', 'templates/components/current-customer/config.html'],
+        ['create', 'templates/components/current-customer/script.html'],
+        ['create', 'assets/current-customer/current-customer.min.js'],
+        ['create', 'assets/current-customer/current-customer.min.js.map'],
+        ['update', 'config.json'],
+        ['update', 'schema.json'],
+        ['update', 'schemaTranslations.json'],
+        ['update', 'templates/layout/base.html'],
+        ['update', 'templates/layout/empty.html'],
+      ]);
+      for (const c of plan.changes) expect(c.details.length).toBeGreaterThan(0);
+    });
+
+    it('uninstall leaves the theme byte-identical to before, layouts and variations included', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      install(dir, { clientId: 'x', endpoint: 'https://x.test/', layouts: ['empty'] });
+      expect(differences(before, snapshot(dir)).length).toBeGreaterThan(0);
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+      expect(planUninstall(dir).changes).toEqual([]);
+    });
+
+    it('uninstall removes the settings even when the merchant changed their values', () => {
+      const dir = copy(source);
+      const before = snapshot(dir);
+      install(dir);
+      const config = read(dir, 'config.json')
+        .replace('"current_customer_enabled": false', '"current_customer_enabled": true')
+        .replace('"current_customer_app_client_id": ""', '"current_customer_app_client_id": "abc"');
+      writeFileSync(join(dir, 'config.json'), config);
+      uninstall(dir);
+      expect(differences(before, snapshot(dir))).toEqual([]);
+    });
+
+    it('replaces an outdated partial and a stale drop-in file, and keeps merchant values on re-install', () => {
+      const dir = copy(source);
+      install(dir);
+      writeFileSync(join(dir, PARTIAL_DIR, 'script.html'), 'old');
+      writeFileSync(join(dir, DROP_IN_FILE), 'old build');
+      const edited = read(dir, 'config.json').replaceAll(
+        '"current_customer_endpoint": ""',
+        '"current_customer_endpoint": "https://kept.example.test/"',
+      );
+      writeFileSync(join(dir, 'config.json'), edited);
+      const plan = planInstall(dir, { endpoint: 'https://new.example.test/' });
+      expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
+      expect(plan.notes).toEqual([
+        expect.stringMatching(
+          /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings: kept .*--force/,
         ),
-    );
-    expect(empty.split('"current_customer_app_client_id": ""').length).toBe(5);
-    const config = readJson(dir, 'config.json') as {
-      settings: Record<string, unknown>;
-      variations: { settings: Record<string, unknown> }[];
-    };
-    for (const settings of [config.settings, ...config.variations.map((v) => v.settings)]) {
-      expect(settings.current_customer_app_client_id).toBe('abc123');
-      expect(settings.current_customer_endpoint).toBe('https://app.example.test/x');
-    }
-    uninstall(dir);
-    expect(differences(before, snapshot(dir))).toEqual([]);
-  });
-
-  it('a re-run keeps a client id or endpoint already set, and says so', () => {
-    const dir = copyTheme();
-    install(dir, { clientId: 'first' });
-    const once = snapshot(dir);
-    const plan = planInstall(dir, { clientId: 'second', endpoint: 'https://app.example.test/x' });
-    // The endpoint was still empty: filled. The client id was set: kept, with a note.
-    expect(plan.changes.map((c) => c.path)).toEqual(['config.json']);
-    expect(plan.notes.join('\n')).toMatch(
-      /current_customer_app_client_id is already "first" in config\.json settings.*kept.*theme editor/,
-    );
-    expect(plan.notes.join('\n')).not.toMatch(/current_customer_endpoint/);
-    applyChanges(plan);
-    const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
-    expect(config.settings.current_customer_app_client_id).toBe('first');
-    expect(config.settings.current_customer_endpoint).toBe('https://app.example.test/x');
-    expect(differences(once, snapshot(dir))).toEqual(['config.json']);
-  });
-
-  it('writes nothing on a dry run (planInstall), and the plan describes every file', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    const plan = planInstall(dir, { layouts: ['layout/empty'] });
-    expect(differences(before, snapshot(dir))).toEqual([]);
-    expect(plan.changes.map((c) => [c.action, c.path])).toEqual([
-      ['create', 'templates/components/current-customer/config.html'],
-      ['create', 'templates/components/current-customer/script.html'],
-      ['create', 'assets/current-customer/current-customer.min.js'],
-      ['create', 'assets/current-customer/current-customer.min.js.map'],
-      ['update', 'config.json'],
-      ['update', 'schema.json'],
-      ['update', 'schemaTranslations.json'],
-      ['update', 'templates/layout/base.html'],
-      ['update', 'templates/layout/empty.html'],
-    ]);
-    for (const c of plan.changes) expect(c.details.length).toBeGreaterThan(0);
-  });
-
-  it('uninstall leaves the theme byte-identical to before, layouts and variations included', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    install(dir, { clientId: 'x', endpoint: 'https://x.test/', layouts: ['empty'] });
-    expect(differences(before, snapshot(dir)).length).toBeGreaterThan(0);
-    uninstall(dir);
-    expect(differences(before, snapshot(dir))).toEqual([]);
-    expect(planUninstall(dir).changes).toEqual([]);
-  });
-
-  it('uninstall removes the settings even when the merchant changed their values', () => {
-    const dir = copyTheme();
-    const before = snapshot(dir);
-    install(dir);
-    const config = read(dir, 'config.json')
-      .replace('"current_customer_enabled": false', '"current_customer_enabled": true')
-      .replace('"current_customer_app_client_id": ""', '"current_customer_app_client_id": "abc"');
-    writeFileSync(join(dir, 'config.json'), config);
-    uninstall(dir);
-    expect(differences(before, snapshot(dir))).toEqual([]);
-  });
-
-  it('replaces an outdated partial and a stale drop-in file, and keeps merchant values on re-install', () => {
-    const dir = copyTheme();
-    install(dir);
-    writeFileSync(join(dir, PARTIAL_DIR, 'script.html'), 'old');
-    writeFileSync(join(dir, DROP_IN_FILE), 'old build');
-    const edited = read(dir, 'config.json').replaceAll(
-      '"current_customer_endpoint": ""',
-      '"current_customer_endpoint": "https://kept.example.test/"',
-    );
-    writeFileSync(join(dir, 'config.json'), edited);
-    const plan = planInstall(dir, { endpoint: 'https://new.example.test/' });
-    expect(plan.changes.map((c) => c.path)).toEqual([`${PARTIAL_DIR}/script.html`, DROP_IN_FILE]);
-    expect(plan.notes).toEqual([
-      expect.stringMatching(
-        /^current_customer_endpoint is already "https:\/\/kept\.example\.test\/" in config\.json settings, variations\[0\] \(\w+\) settings, .*: kept/,
-      ),
-    ]);
-    applyChanges(plan);
-    expect(read(dir, 'config.json')).toBe(edited);
-  });
-
-  it('uninstall removes a current_customer_* setting the theme had before install too, and says so', () => {
-    const dir = miniTheme({
-      'config.json': '{"settings":{"a":1,"current_customer_debug":true}}',
-      'templates/layout/base.html': BASE,
+      ]);
+      applyChanges(plan);
+      expect(read(dir, 'config.json')).toBe(edited);
     });
-    install(dir);
-    expect(readJson(dir, 'config.json')).toMatchObject({
-      settings: { current_customer_debug: true },
-    });
-    const plan = planUninstall(dir);
-    expect(plan.notes.join('\n')).toMatch(/including any the theme had before install/);
-    applyChanges(plan);
-    // The documented exception to byte-identity: nothing records which settings were there before.
-    expect(read(dir, 'config.json')).toBe('{"settings":{"a":1}}');
-  });
 
-  it('puts a changed schema group back to this version in place', () => {
-    const dir = copyTheme();
-    install(dir);
-    const installed = read(dir, 'schema.json');
-    writeFileSync(
-      join(dir, 'schema.json'),
-      installed.replace('"i18n.CurrentCustomerDebug"', '"i18n.CurrentCustomerDebugOld"'),
-    );
-    const plan = planInstall(dir);
-    expect(plan.changes.map((c) => c.path)).toEqual(['schema.json']);
-    applyChanges(plan);
-    expect(read(dir, 'schema.json')).toBe(installed);
+    it('uninstall removes a current_customer_* setting the theme had before install too, and says so', () => {
+      const dir = miniTheme({
+        'config.json': '{"settings":{"a":1,"current_customer_debug":true}}',
+        'templates/layout/base.html': BASE,
+      });
+      install(dir);
+      expect(readJson(dir, 'config.json')).toMatchObject({
+        settings: { current_customer_debug: true },
+      });
+      const plan = planUninstall(dir);
+      expect(plan.notes.join('\n')).toMatch(/including any the theme had before install/);
+      applyChanges(plan);
+      // The documented exception to byte-identity: nothing records which settings were there before.
+      expect(read(dir, 'config.json')).toBe('{"settings":{"a":1}}');
+    });
+
+    it('puts a changed schema group back to this version in place', () => {
+      const dir = copy(source);
+      install(dir);
+      const installed = read(dir, 'schema.json');
+      writeFileSync(
+        join(dir, 'schema.json'),
+        installed.replace('"i18n.CurrentCustomerDebug"', '"i18n.CurrentCustomerDebugOld"'),
+      );
+      const plan = planInstall(dir);
+      expect(plan.changes.map((c) => c.path)).toEqual(['schema.json']);
+      applyChanges(plan);
+      expect(read(dir, 'schema.json')).toBe(installed);
+    });
   });
-});
+}
 
 /** A minimal theme with the given JSON texts and base layout. */
 function miniTheme(files: Record<string, string>): string {
@@ -281,6 +306,22 @@ function miniTheme(files: Record<string, string>): string {
 }
 
 const BASE = '<html>\n  <body>\n    {{{body}}}\n  </body>\n</html>\n';
+
+describe('the theme fixture', () => {
+  it('has the bytes it exists to test (a checkout that converted line endings would hide them)', () => {
+    const bytes = (path: string): Buffer => readFileSync(join(FIXTURE_THEME, path));
+    const translations = bytes('schemaTranslations.json');
+    expect([...translations.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(translations.toString().split('\r\n').length).toBeGreaterThan(10);
+    expect(translations.toString().replaceAll('\r\n', '')).not.toContain('\n');
+    expect(bytes('templates/layout/empty.html').toString()).toMatch(
+      /^<!DOCTYPE html>\r\n[^\n]*\r\n/,
+    );
+    expect(bytes('config.json').toString()).toContain('": quoted');
+    const config = readJson(FIXTURE_THEME, 'config.json') as { variations: unknown[] };
+    expect(config.variations).toHaveLength(3);
+  });
+});
 
 describe('formatting of other themes', () => {
   it.each([
@@ -315,7 +356,7 @@ describe('formatting of other themes', () => {
       variations: { settings?: object }[];
     };
     expect(Object.keys(config.settings)).toEqual(SETTING_KEYS);
-    expect(Object.keys(config.variations[0]?.settings ?? {})).toEqual(['x', ...SETTING_KEYS]);
+    expect(config.variations[0]?.settings).toEqual({ x: 1 });
     expect(config.variations[1]?.settings).toBeUndefined();
     const installed = snapshot(dir);
     install(dir);
@@ -324,7 +365,7 @@ describe('formatting of other themes', () => {
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
 
-  it('adds the settings to variations that have settings only', () => {
+  it('writes the settings once, in the top-level settings: variations inherit them', () => {
     const dir = miniTheme({
       'config.json': JSON.stringify(
         { settings: { a: 1 }, variations: [{ id: 'x', settings: {} }, { id: 'y' }] },
@@ -334,9 +375,12 @@ describe('formatting of other themes', () => {
       'templates/layout/base.html': BASE,
     });
     install(dir);
-    const config = readJson(dir, 'config.json') as { variations: Record<string, unknown>[] };
-    expect(Object.keys(config.variations[0]?.settings as object)).toEqual(SETTING_KEYS);
-    expect(config.variations[1]).toEqual({ id: 'y' });
+    const config = readJson(dir, 'config.json') as {
+      settings: Record<string, unknown>;
+      variations: Record<string, unknown>[];
+    };
+    expect(Object.keys(config.settings)).toEqual(['a', ...SETTING_KEYS]);
+    expect(config.variations).toEqual([{ id: 'x', settings: {} }, { id: 'y' }]);
   });
 
   it('uses plain-text labels in a theme without schemaTranslations.json, and creates no such file', () => {
@@ -371,6 +415,136 @@ describe('formatting of other themes', () => {
     );
     uninstall(dir);
     expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+});
+
+describe('settings in variations', () => {
+  /** config.json as an older install left it: the settings in `settings` and in every variation. */
+  const OLDER = `{
+  "settings": {
+    "a": 1,
+    "current_customer_enabled": true,
+    "current_customer_app_client_id": "old-id",
+    "current_customer_endpoint": "",
+    "current_customer_credentials": "omit",
+    "current_customer_auto_refresh": true,
+    "current_customer_debug": false
+  },
+  "variations": [
+    {
+      "id": "light",
+      "settings": {
+        "current_customer_enabled": true,
+        "current_customer_app_client_id": "old-id",
+        "current_customer_endpoint": "",
+        "current_customer_credentials": "omit",
+        "current_customer_auto_refresh": true,
+        "current_customer_debug": false,
+        "b": 2
+      }
+    },
+    {
+      "id": "bold",
+      "settings": {
+        "x": 0,
+        "current_customer_app_client_id": "typo-id",
+        "current_customer_debug": true
+      }
+    },
+    {
+      "id": "warm",
+      "settings": {}
+    }
+  ]
+}
+`;
+
+  it('--force replaces the values of --client-id and --endpoint everywhere they live, and nothing else', () => {
+    const dir = miniTheme({ 'config.json': OLDER, 'templates/layout/base.html': BASE });
+    const plan = planInstall(dir, {
+      clientId: 'new-id',
+      endpoint: 'https://app.example.test/x',
+      force: true,
+    });
+    const config = plan.changes.find((c) => c.path === 'config.json');
+    expect(config?.after?.toString()).toBe(
+      OLDER.replaceAll('"old-id"', '"new-id"')
+        .replaceAll('"typo-id"', '"new-id"')
+        .replaceAll(
+          '"current_customer_endpoint": ""',
+          '"current_customer_endpoint": "https://app.example.test/x"',
+        ),
+    );
+    expect(config?.details).toEqual([
+      'replace current_customer_app_client_id "old-id" with "new-id" in settings, variations[0] (light) settings',
+      'replace current_customer_app_client_id "typo-id" with "new-id" in variations[1] (bold) settings',
+      'set current_customer_endpoint to "https://app.example.test/x" in settings, variations[0] (light) settings (it was "")',
+    ]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  it('without --force keeps the values set, names where, and adds nothing to variations', () => {
+    const dir = miniTheme({ 'config.json': OLDER, 'templates/layout/base.html': BASE });
+    const plan = planInstall(dir, { clientId: 'new-id' });
+    expect(plan.changes.map((c) => c.path)).not.toContain('config.json');
+    expect(plan.notes).toEqual([
+      expect.stringMatching(
+        /^current_customer_app_client_id is already "old-id" in config\.json settings, variations\[0\] \(light\) settings: kept/,
+      ),
+      expect.stringMatching(
+        /^current_customer_app_client_id is already "typo-id" in config\.json variations\[1\] \(bold\) settings: kept .*--force/,
+      ),
+    ]);
+    // doctor: the bold variation gives the app another client id (a problem); its debug is a note.
+    const report = diagnose(dir);
+    expect(report.problems.filter((p) => p.code === 'setting_differs_in_variation')).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining(
+          'variations[1] (bold) settings sets current_customer_app_client_id to "typo-id", overriding "old-id"',
+        ),
+      }),
+    ]);
+    expect(report.notes.join('\n')).toContain(
+      'variations[1] (bold) settings sets current_customer_debug to true, overriding false',
+    );
+  });
+
+  it('uninstall removes them from every variation, each run of neighbours as one edit', () => {
+    const dir = miniTheme({ 'config.json': OLDER, 'templates/layout/base.html': BASE });
+    const plan = planUninstall(dir);
+    const config = plan.changes.find((c) => c.path === 'config.json');
+    expect(JSON.parse(config?.after?.toString() ?? '')).toEqual({
+      settings: { a: 1 },
+      variations: [
+        { id: 'light', settings: { b: 2 } },
+        { id: 'bold', settings: { x: 0 } },
+        { id: 'warm', settings: {} },
+      ],
+    });
+    expect(config?.after?.toString()).toBe(`{
+  "settings": {
+    "a": 1
+  },
+  "variations": [
+    {
+      "id": "light",
+      "settings": {
+        "b": 2
+      }
+    },
+    {
+      "id": "bold",
+      "settings": {
+        "x": 0
+      }
+    },
+    {
+      "id": "warm",
+      "settings": {}
+    }
+  ]
+}
+`);
   });
 });
 
@@ -425,7 +599,7 @@ describe('comments in layouts', () => {
   });
 
   it('uninstall leaves a Handlebars comment that holds the include as it was', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const before = snapshot(dir);
     install(dir);
     const path = join(dir, 'templates/pages/home.html');
@@ -479,7 +653,7 @@ describe('bad input changes nothing', () => {
   it.each(['config.json', 'schema.json', 'schemaTranslations.json'])(
     'refuses an unparseable %s, naming it',
     (file) => {
-      const dir = copyTheme();
+      const dir = copy();
       writeFileSync(join(dir, file), `${read(dir, file)},`);
       const before = snapshot(dir);
       expectThemeError(() => install(dir), 'json_invalid', join(dir, file));
@@ -510,7 +684,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('refuses a duplicate key in schemaTranslations.json where it reads, and accepts one elsewhere', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const path = join(dir, 'schemaTranslations.json');
     // Repeated inside an entry nobody reads: harmless, installed as usual.
     const entry = read(dir, 'schemaTranslations.json').replace(
@@ -525,8 +699,8 @@ describe('bad input changes nothing', () => {
     writeFileSync(
       path,
       entry.replace(
-        /^\{/,
-        '{\n  "i18n.CurrentCustomer": {"default": "A"},\n  "i18n.CurrentCustomer": {"default": "B"},',
+        /^(\ufeff?)\{/,
+        '$1{\n  "i18n.CurrentCustomer": {"default": "A"},\n  "i18n.CurrentCustomer": {"default": "B"},',
       ),
     );
     const before = snapshot(dir);
@@ -536,16 +710,16 @@ describe('bad input changes nothing', () => {
   });
 
   it('refuses a base layout without </body>, naming it', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const path = join(dir, 'templates/layout/base.html');
-    writeFileSync(path, read(dir, 'templates/layout/base.html').replace('</body>', ''));
+    writeFileSync(path, read(dir, 'templates/layout/base.html').replaceAll('</body>', ''));
     const before = snapshot(dir);
     expectThemeError(() => install(dir), 'layout_no_body_end', path);
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
 
   it('refuses a --layout that does not exist', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const before = snapshot(dir);
     expectThemeError(
       () => install(dir, { layouts: ['nope.html'] }),
@@ -556,7 +730,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('refuses bad --client-id and --endpoint values', () => {
-    const dir = copyTheme();
+    const dir = copy();
     expectThemeError(() => planInstall(dir, { clientId: 'has space' }), 'invalid_option');
     expectThemeError(() => planInstall(dir, { endpoint: 'not a url' }), 'invalid_option');
     expectThemeError(
@@ -571,7 +745,7 @@ describe('bad input changes nothing', () => {
   it.each(['my.app', 'a b'])(
     "refuses --client-id %j with the browser module's rule, and writes nothing",
     (clientId) => {
-      const dir = copyTheme();
+      const dir = copy();
       const before = snapshot(dir);
       const error = expectThemeError(() => install(dir, { clientId }), 'invalid_option');
       expect(error.message).toContain(JSON.stringify(clientId));
@@ -580,14 +754,14 @@ describe('bad input changes nothing', () => {
   );
 
   it('accepts an http: endpoint on [::1], as the browser module does', () => {
-    const dir = copyTheme();
+    const dir = copy();
     install(dir, { endpoint: 'http://[::1]:8787/x' });
     const config = readJson(dir, 'config.json') as { settings: Record<string, unknown> };
     expect(config.settings.current_customer_endpoint).toBe('http://[::1]:8787/x');
   });
 
   it('uninstall refuses while a template still uses the partial beyond the include it added', () => {
-    const dir = copyTheme();
+    const dir = copy();
     install(dir);
     const page = join(dir, 'templates/pages/home.html');
     writeFileSync(
@@ -600,7 +774,7 @@ describe('bad input changes nothing', () => {
   });
 
   it('puts back what it wrote when a write fails midway', () => {
-    const dir = copyTheme();
+    const dir = copy();
     const before = snapshot(dir);
     const plan = planInstall(dir);
     let writes = 0;

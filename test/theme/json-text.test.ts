@@ -4,12 +4,15 @@ import { describe, expect, it } from 'vitest';
 import {
   appendElement,
   appendMembers,
+  applyEdits,
   DuplicateKeyError,
   detectStyle,
+  formatValue,
   type JsonValue,
   member,
   parseJsonText,
-  removeChild,
+  removeChildren,
+  replaceValue,
 } from '../../src/theme/json-text.js';
 
 const json = fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>;
@@ -37,20 +40,19 @@ describe('json-text', () => {
         (value, s, added) => {
           const text = format(value, s);
           const entries = added.map((v, i) => [NEW_KEYS[i] ?? '', v] as const);
-          let edited = appendMembers(text, parseJsonText(text), entries, detectStyle(text));
+          const edited = applyEdits(text, [
+            appendMembers(text, parseJsonText(text), entries, detectStyle(text)),
+          ]);
           const merged = { ...value, ...Object.fromEntries(entries) };
           expect(JSON.parse(edited)).toEqual(JSON.parse(JSON.stringify(merged)));
           // Only where the text shows its style: `{}` alone reads as a one-line file.
           if (text.includes('\n') || s[0] === 0) expect(edited).toBe(format(merged, s));
-          for (const key of NEW_KEYS.slice(0, added.length)) {
-            const tree = parseJsonText(edited);
-            edited = removeChild(
-              edited,
-              tree,
-              tree.members.findIndex((m) => m.key === key),
-            );
-          }
-          expect(edited).toBe(text);
+          // All the added members, neighbours, removed by edits from one parse.
+          const tree = parseJsonText(edited);
+          const addedIndexes = tree.members.flatMap((m, i) =>
+            NEW_KEYS.includes(m.key) ? [i] : [],
+          );
+          expect(applyEdits(edited, removeChildren(tree, addedIndexes))).toBe(text);
         },
       ),
       { numRuns: 300 },
@@ -61,10 +63,12 @@ describe('json-text', () => {
     fc.assert(
       fc.property(fc.array(json, { maxLength: 4 }), style, json, (value, s, added) => {
         const text = format(value, s);
-        const edited = appendElement(text, parseJsonText(text), added, detectStyle(text));
+        const edited = applyEdits(text, [
+          appendElement(text, parseJsonText(text), added, detectStyle(text)),
+        ]);
         expect(JSON.parse(edited)).toEqual(JSON.parse(JSON.stringify([...value, added])));
         const tree = parseJsonText(edited);
-        expect(removeChild(edited, tree, tree.elements.length - 1)).toBe(text);
+        expect(applyEdits(edited, removeChildren(tree, [tree.elements.length - 1]))).toBe(text);
       }),
       { numRuns: 300 },
     );
@@ -88,5 +92,65 @@ describe('json-text', () => {
     expect(member(parseJsonText('{"a": {"k": 1, "k": 2}}'), 'a')?.value.duplicates).toEqual([
       { key: 'k', offset: 15, line: 1 },
     ]);
+  });
+
+  it('removes any set of children from one parse, one edit per run of neighbours, like removing them one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(json, { minLength: 1, maxLength: 7 }),
+        style,
+        fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+        (value, s, picks) => {
+          const text = format(value, s);
+          const tree = parseJsonText(text);
+          const indexes = value.flatMap((_, i) => (picks[i] ? [i] : []));
+          const edits = removeChildren(tree, indexes);
+          const runs = indexes.filter((i, k) => indexes[k - 1] !== i - 1).length;
+          expect(edits).toHaveLength(indexes.length === value.length ? 1 : runs);
+          const kept = value.filter((_, i) => !picks[i]);
+          const result = applyEdits(text, edits);
+          expect(JSON.parse(result)).toEqual(JSON.parse(JSON.stringify(kept)));
+          // The same text as the file's own formatter would write for what is left.
+          if (text.includes('\n') || s[0] === 0) {
+            expect(result).toBe(kept.length === 0 ? '[]' : format(kept, s));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('applies edits from the end, whatever their order, and refuses overlapping ones', () => {
+    const text = '{"a": 1, "b": 2}';
+    const tree = parseJsonText(text);
+    const [a, b] = tree.members;
+    const edits = [replaceValue(a?.value as never, '10'), replaceValue(b?.value as never, '"x"')];
+    expect(applyEdits(text, edits)).toBe('{"a": 10, "b": "x"}');
+    expect(applyEdits(text, [...edits].reverse())).toBe('{"a": 10, "b": "x"}');
+    expect(() =>
+      applyEdits(text, [
+        { offset: 1, length: 5, content: '' },
+        { offset: 3, length: 1, content: 'y' },
+      ]),
+    ).toThrow(RangeError);
+  });
+
+  it('formats a value from its structure: a string holding `": ` keeps its spacing in any style', () => {
+    const value = { say: '": hi', nested: { list: ['a": b', '":', 1], empty: {} }, none: [] };
+    const tight = { indent: '  ', newline: '\n', colonSpace: '' } as const;
+    const text = formatValue(value, tight, '');
+    expect(JSON.parse(text)).toEqual(value);
+    expect(text).toContain('"say":"\\": hi"');
+    expect(text).toContain('"a\\": b"');
+    const spaced = { indent: '    ', newline: '\r\n', colonSpace: ' ' } as const;
+    expect(formatValue(value, spaced, '  ')).toBe(
+      JSON.stringify(value, null, 4).replace(/\n/g, '\r\n  '),
+    );
+    // Inserted into a file without spaces after colons, nothing in the value changes.
+    const file = '{\n  "x":1\n}';
+    const edited = applyEdits(file, [
+      appendMembers(file, parseJsonText(file), [['v', value]], detectStyle(file)),
+    ]);
+    expect(JSON.parse(edited).v).toEqual(value);
   });
 });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThemeRenderer, type ThemeRenderer } from '../../src/dev/renderer.js';
 import { loadTheme, readTemplates } from '../../src/dev/theme.js';
 import { install } from '../../src/theme/installer.js';
-import { CORNERSTONE, cleanUp, copyTheme } from './helpers/fixture.js';
+import { CORNERSTONE, skipCornerstone } from './helpers/cornerstone.js';
+import { cleanUp, copyTheme, FIXTURE_THEME } from './helpers/fixture.js';
 import { parseHtml } from './helpers/html.js';
 import { memoryTheme, renderPage } from './helpers/render.js';
 
@@ -46,7 +47,7 @@ const CUSTOMER = {
   customer_group_id: 6,
 };
 
-describe('the patched Cornerstone base layout', () => {
+describe('the patched base layout (theme fixture)', () => {
   let patched: ThemeRenderer;
   let original: ThemeRenderer;
   let settings: Record<string, unknown>;
@@ -57,7 +58,7 @@ describe('the patched Cornerstone base layout', () => {
     const theme = loadTheme(dir);
     settings = theme.settings;
     patched = await createThemeRenderer(theme);
-    original = await createThemeRenderer(loadTheme(CORNERSTONE));
+    original = await createThemeRenderer(loadTheme(FIXTURE_THEME));
   });
   afterAll(cleanUp);
 
@@ -92,6 +93,7 @@ describe('the patched Cornerstone base layout', () => {
         credentials: 'omit',
         autoRefresh: true,
         debug: false,
+        customerId: 4927,
       },
     ]);
     expect(page.dropIns).toHaveLength(1);
@@ -202,6 +204,7 @@ describe('the script partial on its own', () => {
         credentials: 'omit',
         autoRefresh: true,
         debug: false,
+        customerId: 4927,
       },
       {
         appClientId: 'second',
@@ -209,6 +212,7 @@ describe('the script partial on its own', () => {
         credentials: 'include',
         autoRefresh: false,
         debug: true,
+        customerId: 4927,
       },
       {
         appClientId: 'third',
@@ -216,6 +220,7 @@ describe('the script partial on its own', () => {
         credentials: 'omit',
         autoRefresh: true,
         debug: false,
+        customerId: 4927,
       },
     ]);
     expect(page.dropIns).toHaveLength(1);
@@ -237,6 +242,7 @@ describe('the script partial on its own', () => {
         credentials: 'include',
         autoRefresh: false,
         debug: true,
+        customerId: 4927,
       },
     ]);
   });
@@ -257,6 +263,7 @@ describe('the script partial on its own', () => {
         credentials: 'omit',
         autoRefresh: true,
         debug: true,
+        customerId: 4927,
       },
     ]);
   });
@@ -300,27 +307,116 @@ describe('the script partial on its own', () => {
     expect(page.configs).toHaveLength(1);
   });
 
+  it("renders the page customer's id as a JSON number or string, escaped, and null without one", async () => {
+    const render = async (customer: unknown, body = '{{> components/current-customer/config}}') =>
+      parse(await renderBody(body, on, { customer })).configs.map(
+        (config) => (config as { customerId: unknown }).customerId,
+      );
+    expect(await render({ id: 4927 })).toEqual([4927]);
+    expect(await render({ id: '4927' })).toEqual(['4927']);
+    const hostile = '1</script><!--<script>alert(1)//';
+    expect(await render({ id: hostile })).toEqual([hostile]);
+    expect(await render({ name: 'no id' })).toEqual([null]);
+    expect(await render(undefined)).toEqual([null]);
+    // From the page's customer even where the context is not the root.
+    expect(
+      await render(
+        { id: 7 },
+        '{{#with customer}}{{> components/current-customer/config}}{{/with}}',
+      ),
+    ).toEqual([7]);
+  });
+
+  /** Strings built from the pieces that break out of a script element, with random text between them. */
+  const hostileText = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          '<!--',
+          '-->',
+          '<script',
+          '</script',
+          '</SCRIPT ',
+          '<',
+          '>',
+          '/',
+          '"',
+          '\\',
+        ),
+        fc.constantFrom('\u2028', '\u2029', '{{', '}}', '&', "'", '\u0000', '\ufeff'),
+        fc.string({ unit: 'binary', maxLength: 4 }),
+      ),
+      { minLength: 1, maxLength: 8 },
+    )
+    .map((parts) => parts.join(''));
+
   it('keeps any setting text inside the JSON and round-trips it (property)', async () => {
+    let dangerous = 0;
     await fc.assert(
-      fc.asyncProperty(
-        fc.string({ unit: 'binary', maxLength: 60 }),
-        fc.string({ unit: 'grapheme-ascii', maxLength: 60 }),
-        async (clientId, endpointTail) => {
-          fc.pre(clientId.length > 0);
-          const endpoint = `https://x.test/${endpointTail}</script>`;
-          const html = await renderBody('<p>{{> components/current-customer/script}}</p>', {
+      fc.asyncProperty(hostileText, hostileText, hostileText, async (clientId, tail, id) => {
+        fc.pre(clientId.length > 0 && id.length > 0);
+        if (/<!--|<script/i.test(clientId + tail + id)) dangerous++;
+        const endpoint = `https://x.test/${tail}`;
+        const html = await renderBody(
+          '<p>{{> components/current-customer/script}}</p>',
+          {
             ...on,
             current_customer_app_client_id: clientId,
             current_customer_endpoint: endpoint,
-          });
-          const page = parse(html);
-          expect(page.scripts).toBe(2);
-          expect(page.configs).toEqual([
-            expect.objectContaining({ appClientId: clientId, endpoint }),
-          ]);
-        },
-      ),
+          },
+          { customer: { id } },
+        );
+        const page = parse(html);
+        // The configuration element and the drop-in: nothing closed early, nothing opened.
+        expect(page.scripts).toBe(2);
+        expect(page.configs).toEqual([
+          expect.objectContaining({ appClientId: clientId, endpoint, customerId: id }),
+        ]);
+        const raw =
+          /<script type="application\/json" data-current-customer>([\s\S]*?)<\/script>/.exec(
+            html,
+          )?.[1];
+        expect(raw).not.toMatch(/[<>]/);
+      }),
       { numRuns: 60 },
     );
+    // The generator does produce what it exists to try.
+    expect(dangerous).toBeGreaterThan(20);
+  });
+});
+
+describe.skipIf(skipCornerstone())('the patched base layout of the real Cornerstone 6.21.0', () => {
+  const render = (renderer: ThemeRenderer, context: Record<string, unknown>): Promise<string> =>
+    renderPage(renderer, {
+      page: 'layout/base',
+      nonce: NONCE,
+      siteSettings: SITE,
+      context: {
+        page_type: 'default',
+        head: { title: 'Store', meta_tags: '', config: '', favicon: '/favicon.ico', scripts: '' },
+        footer: { scripts: '' },
+        settings: { secure_base_url: 'https://store.example.test', store_name: 'Store' },
+        urls: { home: '/', cart: '/cart.php', account: { index: '/account.php' } },
+        cart_id: null,
+        ...context,
+      },
+    });
+
+  it('renders one configuration and one drop-in script for a customer, and nothing for a guest', async () => {
+    const dir = copyTheme(CORNERSTONE);
+    install(dir, { clientId: 'app-client-id', endpoint: 'https://app.example.test/identify' });
+    const theme = loadTheme(dir);
+    const patched = await createThemeRenderer(theme);
+    const original = await createThemeRenderer(loadTheme(CORNERSTONE as string));
+    const enabled = { ...theme.settings, current_customer_enabled: true };
+    const page = parse(await render(patched, { customer: CUSTOMER, theme_settings: enabled }));
+    expect(page.configs).toMatchObject([
+      { appClientId: 'app-client-id', endpoint: 'https://app.example.test/identify' },
+    ]);
+    expect(page.dropIns).toHaveLength(1);
+    expect(page.dropIns[0]?.getAttribute('nonce')).toBe(NONCE);
+    const guest = { theme_settings: enabled };
+    expect(await render(patched, guest)).toBe(await render(original, guest));
+    cleanUp();
   });
 });

@@ -1,19 +1,17 @@
-// The Cornerstone fixture, copied to a temporary folder before anything touches it, and helpers to compare
-// theme folders byte for byte.
+// The theme fixture (test/fixtures/theme/, Cornerstone-shaped), copied to a temporary folder before anything
+// touches it, and helpers to compare theme folders byte for byte. The real Cornerstone is in ./cornerstone.ts.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `shared/fixtures/cornerstone-6.21.0/` beside the repository's root (read-only in CI). */
-export const CORNERSTONE = fileURLToPath(
-  new URL('../../../../shared/fixtures/cornerstone-6.21.0/', import.meta.url),
-);
+/** This package's Cornerstone-shaped theme fixture (read-only: tests copy it). */
+export const FIXTURE_THEME = fileURLToPath(new URL('../../fixtures/theme/', import.meta.url));
 
 const made: string[] = [];
 
-/** A fresh temporary copy of the Cornerstone fixture (or of `source`). */
-export function copyTheme(source: string = CORNERSTONE): string {
+/** A fresh temporary copy of the theme fixture (or of `source`). */
+export function copyTheme(source: string = FIXTURE_THEME): string {
   const dir = mkdtempSync(join(tmpdir(), 'current-customer-theme-'));
   cpSync(source, dir, { recursive: true });
   made.push(dir);
