@@ -88,8 +88,6 @@ export const dev = async (args: string[]): Promise<number> => {
     );
   }
   for (const warning of emulator.theme.warnings) console.warn(`warning: ${warning}`);
-  console.log('press Ctrl-C to stop');
-
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -98,6 +96,9 @@ export const dev = async (args: string[]): Promise<number> => {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Printed only once the handlers are in place: a Ctrl-C (or a test's SIGINT) sent as soon as this line
+    // appears must stop the emulator cleanly, not kill it with the default action.
+    console.log('press Ctrl-C to stop');
   });
   await emulator.close();
   console.log('stopped');
