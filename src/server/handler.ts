@@ -131,6 +131,12 @@ function logError(error: unknown, token: string | undefined): void {
 /** Adds headers to a Response from `onCustomer`, which may have immutable headers (e.g. from fetch). */
 function withHeaders(response: Response, headers: Headers): Response {
   const merged = new Headers(response.headers);
+  // A Response from fetch() (type "basic" or "cors") has a decoded body: the upstream's content-encoding and
+  // content-length describe bytes that are no longer there.
+  if (response.type !== 'default') {
+    merged.delete('content-encoding');
+    merged.delete('content-length');
+  }
   for (const [name, value] of Object.entries(headers)) {
     if (name === 'vary') {
       const current = merged.get('vary');

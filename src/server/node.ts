@@ -1,6 +1,10 @@
 // toNodeListener: runs a Fetch API handler as a Node `http` request listener (http.createServer, Express,
 // Connect, Fastify's raw mode). The request body is streamed to the handler, so a handler that stops reading
 // stops the upload. Typed structurally, with no import of node:http, so this module costs edge builds nothing.
+//
+// Each failure has its own named stage, as in @hono/node-server's listener: the request cannot become a Fetch
+// `Request` (handleRequestError), the handler throws (handleFetchError), the body does not arrive in time
+// (handleBodyTimeout), writing the answer fails (handleResponseError).
 
 /** The part of Node's `IncomingMessage` (or Express's `Request`) the adapter uses. */
 export interface NodeRequestLike {
@@ -12,6 +16,8 @@ export interface NodeRequestLike {
   /** Set by Express body parsers, which have then consumed the stream. */
   body?: unknown;
   readableEnded?: boolean;
+  /** Node: the whole message, body included, has arrived (it may still be unread). */
+  complete?: boolean;
   /** A TLS socket has `encrypted: true`. */
   socket?: unknown;
   on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
@@ -30,13 +36,27 @@ export interface NodeResponseLike {
     headers: Record<string, string | string[]>,
   ): unknown;
   write(chunk: Uint8Array): boolean;
-  end(): unknown;
+  end(chunk?: string): unknown;
+  on(event: 'close' | 'error', listener: () => void): unknown;
+  off(event: 'close' | 'error', listener: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   destroy(error?: Error): unknown;
 }
 
+export interface NodeListenerOptions {
+  /**
+   * How long a request body may take to arrive, in milliseconds (default 10,000). A body still incomplete then
+   * is answered `408 {"error":"request_timeout"}` and the connection is closed.
+   */
+  bodyTimeoutMs?: number;
+}
+
 export type NodeListener = (request: NodeRequestLike, response: NodeResponseLike) => void;
 
+/** The default of `bodyTimeoutMs`: a token body is well under 1 KiB. */
+export const BODY_TIMEOUT_MS = 10_000;
+
+/** Request headers that describe the connection, not the request: not handed to the Fetch API. */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -47,6 +67,21 @@ const HOP_BY_HOP = new Set([
   'te',
   'trailer',
   'http2-settings',
+]);
+
+/**
+ * Response headers that frame the message on the connection. Node frames what it writes itself: an app
+ * Response's own `content-length` (wrong as soon as the body differs) or `transfer-encoding` would make the
+ * next response on a keep-alive connection unreadable, so they are never copied.
+ */
+const FRAMING = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'proxy-connection',
+  'trailer',
 ]);
 
 function requestUrl(req: NodeRequestLike): string {
@@ -78,12 +113,17 @@ function parsedBody(body: unknown): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-interface BodyState {
+/** What one exchange knows about its request body and its answer. */
+interface Exchange {
   /** The request stream was read to its end (by us or by a body parser before us). */
   ended: boolean;
+  /** An answer has been started by the adapter itself (a timeout): the handler's is dropped. */
+  answered: boolean;
+  /** Fails the body stream handed to the handler, so that a handler waiting for it stops. */
+  abortBody?: (error: Error) => void;
 }
 
-function streamBody(req: NodeRequestLike, state: BodyState): ReadableStream<Uint8Array> {
+function streamBody(req: NodeRequestLike, exchange: Exchange): ReadableStream<Uint8Array> {
   let closed = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -95,16 +135,18 @@ function streamBody(req: NodeRequestLike, state: BodyState): ReadableStream<Uint
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
         req.on('end', () => {
-          state.ended = true;
+          exchange.ended = true;
           if (closed) return;
           closed = true;
           controller.close();
         });
-        req.on('error', (error) => {
+        const fail = (error: Error): void => {
           if (closed) return;
           closed = true;
           controller.error(error);
-        });
+        };
+        req.on('error', fail);
+        exchange.abortBody = fail;
         req.pause();
       },
       pull() {
@@ -120,7 +162,7 @@ function streamBody(req: NodeRequestLike, state: BodyState): ReadableStream<Uint
   );
 }
 
-function toRequest(req: NodeRequestLike, state: BodyState): Request {
+function toRequest(req: NodeRequestLike, exchange: Exchange): Request {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -136,7 +178,7 @@ function toRequest(req: NodeRequestLike, state: BodyState): Request {
   if (method !== 'GET' && method !== 'HEAD') {
     const parsed = req.readableEnded ? parsedBody(req.body) : null;
     if (req.readableEnded) {
-      state.ended = true;
+      exchange.ended = true;
       if (parsed !== null) {
         init.body = parsed;
         headers.set('content-length', String(parsed.byteLength));
@@ -144,54 +186,110 @@ function toRequest(req: NodeRequestLike, state: BodyState): Request {
         headers.delete('content-length');
       }
     } else {
-      init.body = streamBody(req, state);
+      init.body = streamBody(req, exchange);
       init.duplex = 'half';
     }
   }
   return new Request(requestUrl(req), init);
 }
 
-async function writeResponse(
-  response: Response,
-  res: NodeResponseLike,
-  state: BodyState,
-): Promise<void> {
+/** The headers Node writes for a Fetch `Response`: every Set-Cookie kept apart, framing left to Node. */
+function nodeHeaders(response: Response): Record<string, string | string[]> {
+  // A Response from fetch() (type "basic" or "cors", never "default") has a decoded body: its
+  // content-encoding describes bytes that are no longer there.
+  const decoded = response.type !== 'default';
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
+    if (FRAMING.has(name) || name === 'set-cookie') return;
+    if (decoded && name === 'content-encoding') return;
+    headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  // A body the handler left unread (too large, or not needed) is not drained: the connection closes instead.
-  if (!state.ended) headers.connection = 'close';
-  res.writeHead(response.status, response.statusText, headers);
+  return headers;
+}
+
+/** The next read if it is already settled (a body made of bytes at hand), else undefined: never waits. */
+function readAtHand(
+  read: Promise<ReadableStreamReadResult<Uint8Array>>,
+): Promise<ReadableStreamReadResult<Uint8Array> | undefined> {
+  return Promise.race([read, Promise.resolve().then(() => undefined)]);
+}
+
+/**
+ * Copies a body stream to the socket. The wait for `drain` is a callback, and the reader is cancelled as soon as
+ * the response closes or fails (a client that stalls then leaves), so no stream stays open behind a gone client.
+ * Resolves when the stream is finished or cancelled.
+ */
+function writeBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  res: NodeResponseLike,
+  pending: Promise<ReadableStreamReadResult<Uint8Array>>,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const cancel = (): void => {
+      reader.cancel().catch(() => {});
+    };
+    const detach = (): void => {
+      res.off('close', cancel);
+      res.off('error', cancel);
+      resolve();
+    };
+    res.on('close', cancel);
+    res.on('error', cancel);
+    reader.closed.then(detach, detach);
+    const fail = (error: unknown): void => handleResponseError(error, res);
+    const next = (): void => {
+      reader.read().then(flow, fail);
+    };
+    const flow = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
+      if (done) res.end();
+      else if (res.write(value)) next();
+      else res.once('drain', next);
+    };
+    pending.then(flow, fail);
+  });
+}
+
+async function writeResponse(
+  response: Response,
+  res: NodeResponseLike,
+  req: NodeRequestLike,
+  exchange: Exchange,
+): Promise<void> {
+  const headers = nodeHeaders(response);
+  // A body the handler left unread and still arriving is not drained: the connection closes instead.
+  if (!exchange.ended && req.complete !== true) headers.connection = 'close';
   if (response.body === null) {
+    res.writeHead(response.status, response.statusText, headers);
     res.end();
     return;
   }
+  // A body already in memory (one chunk, or none) is sent with its length; any other is streamed (chunked).
   const reader = response.body.getReader();
-  let clientGone = false;
-  res.once('close', () => {
-    clientGone = true;
-  });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (clientGone) {
-        await reader.cancel();
-        return;
-      }
-      if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+  let pending = reader.read();
+  const first = await readAtHand(pending);
+  if (first !== undefined) {
+    pending = reader.read();
+    const second = first.done ? first : await readAtHand(pending);
+    if (second?.done === true) {
+      const body = first.value ?? new Uint8Array(0);
+      headers['content-length'] = String(body.byteLength);
+      res.writeHead(response.status, response.statusText, headers);
+      if (body.byteLength > 0) res.write(body);
+      res.end();
+      return;
     }
-    res.end();
-  } catch (error) {
-    res.destroy(error instanceof Error ? error : undefined);
+    res.writeHead(response.status, response.statusText, headers);
+    if (first.value !== undefined) res.write(first.value);
+  } else {
+    res.writeHead(response.status, response.statusText, headers);
   }
+  await writeBody(reader, res, pending);
 }
 
 /** A JSON error answered by the adapter itself, shaped like the handler's own errors. */
-function errorResponse(status: number, code: string): Response {
+function adapterError(status: number, code: string): Response {
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -202,45 +300,89 @@ function errorResponse(status: number, code: string): Response {
 }
 
 /**
+ * The Fetch API refuses this request itself (a method it forbids, such as TRACE or CONNECT, or a malformed
+ * target): the client's mistake, never a 500.
+ */
+function handleRequestError(req: NodeRequestLike): Response {
+  const forbidden = /^(CONNECT|TRACE|TRACK)$/i.test(req.method ?? '');
+  return forbidden ? adapterError(405, 'method_not_allowed') : adapterError(400, 'bad_request');
+}
+
+/** The handler threw instead of answering (a handler of this package never does). */
+function handleFetchError(): Response {
+  return adapterError(500, 'internal_error');
+}
+
+/** Writing the answer failed (the body stream errored): the connection cannot be trusted any more. */
+function handleResponseError(error: unknown, res: NodeResponseLike): void {
+  res.destroy(error instanceof Error ? error : undefined);
+}
+
+/** The body did not arrive in time: answer 408, close the connection, and stop the handler's read. */
+function handleBodyTimeout(req: NodeRequestLike, res: NodeResponseLike, exchange: Exchange): void {
+  if (exchange.ended || req.complete === true) return;
+  exchange.answered = true;
+  exchange.abortBody?.(new Error('the request body did not arrive in time'));
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  writeResponse(adapterError(408, 'request_timeout'), res, req, exchange).catch(() =>
+    res.destroy(),
+  );
+}
+
+function readBodyTimeout(options: NodeListenerOptions | undefined): number {
+  const value = options?.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(
+      'stencil-current-customer/server: "bodyTimeoutMs" must be a positive number of milliseconds',
+    );
+  }
+  return value;
+}
+
+/**
  * Turns a Fetch API handler into a Node request listener:
  * `http.createServer(toNodeListener(handler))`, or `app.all('/path', toNodeListener(handler))` in Express.
  * When an Express body parser has already read the body, its result (`req.body`) is handed to the handler.
  */
-export function toNodeListener(handler: (request: Request) => Promise<Response>): NodeListener {
+export function toNodeListener(
+  handler: (request: Request) => Promise<Response>,
+  options?: NodeListenerOptions,
+): NodeListener {
   if (typeof handler !== 'function') {
     throw new TypeError('stencil-current-customer/server: toNodeListener needs a handler function');
   }
+  const bodyTimeoutMs = readBodyTimeout(options);
   return (req, res) => {
-    const state: BodyState = { ended: false };
+    const exchange: Exchange = { ended: false, answered: false };
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD' && !req.readableEnded && req.complete !== true) {
+      const timer = setTimeout(() => handleBodyTimeout(req, res, exchange), bodyTimeoutMs);
+      const clear = (): void => clearTimeout(timer);
+      req.on('end', clear);
+      res.once('close', clear);
+    }
     const run = async (): Promise<void> => {
-      let request: Request;
-      try {
-        request = toRequest(req, state);
-      } catch {
-        // The Fetch API refuses this request itself (a method it forbids, such as TRACE or CONNECT, or a
-        // malformed target): the client's mistake, never a 500.
-        const forbidden = /^(CONNECT|TRACE|TRACK)$/i.test(req.method ?? '');
-        await writeResponse(
-          errorResponse(forbidden ? 405 : 400, forbidden ? 'method_not_allowed' : 'bad_request'),
-          res,
-          state,
-        );
-        return;
-      }
       let response: Response;
       try {
-        response = await handler(request);
+        const request = toRequest(req, exchange);
+        try {
+          response = await handler(request);
+        } catch {
+          response = handleFetchError();
+        }
       } catch {
-        response = errorResponse(500, 'internal_error');
+        response = handleRequestError(req);
       }
+      if (exchange.answered) return;
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      await writeResponse(response, res, state);
+      await writeResponse(response, res, req, exchange);
     };
-    run().catch(() => {
-      if (!res.headersSent) res.destroy();
-    });
+    run().catch((error: unknown) => handleResponseError(error, res));
   };
 }
