@@ -1,8 +1,9 @@
 // The claim checks of a BigCommerce Current Customer token, run only after its signature has been verified.
 import { CurrentCustomerTokenError } from './errors.js';
+import type { StoreRule } from './store.js';
 
 /** The claims BigCommerce puts in a Current Customer token. Unknown claims are kept, typed `unknown`. */
-export interface CurrentCustomerClaims {
+export interface VerifiedClaims {
   customer: { id: number; email: string; group_id?: string | number | null };
   iss: 'bc/apps';
   sub?: string;
@@ -17,8 +18,11 @@ export interface CurrentCustomerClaims {
   [claim: string]: unknown;
 }
 
-/** A verified token's customer, store and times. */
-export interface CurrentCustomer {
+/**
+ * A verified token's customer, store and times. A customer is identified by the pair (`storeHash`,
+ * `customer.id`): ids and emails repeat across stores.
+ */
+export interface VerifiedCustomer {
   customer: {
     /** The customer's id in the store, a positive integer. */
     id: number;
@@ -31,7 +35,7 @@ export interface CurrentCustomer {
   issuedAt: Date;
   expiresAt: Date;
   /** Every claim of the token, as signed. */
-  claims: CurrentCustomerClaims;
+  claims: VerifiedClaims;
 }
 
 /** BigCommerce issues 15-minute tokens: a longer lifetime is not one of theirs. */
@@ -39,8 +43,8 @@ export const MAX_LIFETIME_SECONDS = 900;
 
 export interface ClaimRules {
   clientId: string;
-  /** Allowed store hashes, or null to accept any store. */
-  storeHashes: readonly string[] | null;
+  /** Which stores are accepted. A lookup function is not called here: the verifier calls it after these checks. */
+  store: StoreRule;
   toleranceSeconds: number;
 }
 
@@ -50,6 +54,14 @@ const REQUIRED = ['iss', 'aud', 'exp', 'iat'] as const;
 
 function invalid(claim: string, message: string): CurrentCustomerTokenError {
   return new CurrentCustomerTokenError('claim_invalid', message, claim);
+}
+
+export function storeNotAllowed(): CurrentCustomerTokenError {
+  return new CurrentCustomerTokenError(
+    'store_not_allowed',
+    'the token was issued for a store this app does not accept',
+    'store_hash',
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -64,7 +76,7 @@ export function checkClaims(
   claims: Record<string, unknown>,
   rules: ClaimRules,
   nowSeconds: number,
-): CurrentCustomer {
+): VerifiedCustomer {
   for (const name of REQUIRED) {
     if (!Object.hasOwn(claims, name)) throw invalid(name, `the "${name}" claim is missing`);
   }
@@ -132,14 +144,10 @@ export function checkClaims(
   if (typeof storeHash !== 'string' || storeHash === '') {
     throw invalid('store_hash', 'the "store_hash" claim is not a non-empty string');
   }
-  if (rules.storeHashes !== null) {
-    if (!rules.storeHashes.includes(storeHash) || claims.sub !== storeHash) {
-      throw new CurrentCustomerTokenError(
-        'store_not_allowed',
-        'the token was issued for a store this app does not accept',
-        'store_hash',
-      );
-    }
+  if (rules.store.kind !== 'any') {
+    // BigCommerce sets `sub` to the store hash too; a token where they differ is not one of its tokens.
+    if (claims.sub !== storeHash) throw storeNotAllowed();
+    if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) throw storeNotAllowed();
   }
   const applicationId = claims.application_id;
   if (applicationId !== undefined && typeof applicationId !== 'string') {
@@ -156,6 +164,6 @@ export function checkClaims(
     applicationId: applicationId ?? null,
     issuedAt: new Date(iat * 1000),
     expiresAt: new Date(exp * 1000),
-    claims: claims as CurrentCustomerClaims,
+    claims: claims as VerifiedClaims,
   };
 }

@@ -10,22 +10,38 @@ export type CurrentCustomerTokenErrorCode =
   | 'token_expired'
   | 'token_not_yet_valid'
   | 'claim_invalid'
-  | 'store_not_allowed';
+  | 'store_not_allowed'
+  | 'store_lookup_failed';
 
 /**
- * Thrown (as a rejected promise) by the verifier for every token it refuses, and for nothing else.
+ * Thrown (as a rejected promise) by the verifier for every token it does not accept, and for nothing else.
  * The message describes the rule that failed; it never contains the secret or the token.
+ * `store_lookup_failed` is the one code that is not about the token: the app's store lookup threw or rejected
+ * (that error is the `cause`), so the token could be neither accepted nor refused; the handler answers 503.
  */
 export class CurrentCustomerTokenError extends Error {
   override readonly name = 'CurrentCustomerTokenError';
   /** The stable reason code. */
   readonly code: CurrentCustomerTokenErrorCode;
-  /** For `claim_invalid` (and the time checks): the name of the claim that failed, such as `aud`. */
+  /** For `claim_invalid` (and the time and store checks): the name of the claim that failed, such as `aud`. */
   readonly claim: string | undefined;
 
-  constructor(code: CurrentCustomerTokenErrorCode, message: string, claim?: string) {
-    super(message);
+  constructor(
+    code: CurrentCustomerTokenErrorCode,
+    message: string,
+    claim?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
     this.code = code;
     this.claim = claim;
   }
+}
+
+/** The prefix of every message this entry writes for the app's developer (configuration errors, logs). */
+export const MESSAGE_PREFIX = 'stencil-current-customer/server: ';
+
+/** A configuration mistake, thrown when the verifier, handler or adapter is created, never per request. */
+export function configError(message: string): TypeError {
+  return new TypeError(`${MESSAGE_PREFIX}${message}`);
 }

@@ -1,6 +1,6 @@
 // stencil-current-customer/server: verify a BigCommerce Current Customer token, and answer the browser module's
 // POST with a Fetch API handler that runs on Node (through toNodeListener), Cloudflare Workers, Deno and Bun.
-export type { CurrentCustomer, CurrentCustomerClaims } from './claims.js';
+export type { VerifiedClaims, VerifiedCustomer } from './claims.js';
 export type { AllowedOrigins } from './cors.js';
 export { CurrentCustomerTokenError, type CurrentCustomerTokenErrorCode } from './errors.js';
 export {
@@ -8,6 +8,7 @@ export {
   type CurrentCustomerHandlerOptions,
   createCurrentCustomerHandler,
   MAX_BODY_BYTES,
+  STORE_LOOKUP_RETRY_AFTER_SECONDS,
 } from './handler.js';
 export type { HmacImplementation } from './hmac.js';
 export {
@@ -16,6 +17,7 @@ export {
   type NodeResponseLike,
   toNodeListener,
 } from './node.js';
+export type { StoreHashOption, StoreLookup } from './store.js';
 export {
   type CurrentCustomerVerifier,
   createVerifier,

@@ -1,19 +1,37 @@
 // The verifier: a Current Customer token in, the verified customer out, or a CurrentCustomerTokenError.
 
 import { binaryToBytes } from './base64url.js';
-import { type ClaimRules, type CurrentCustomer, checkClaims } from './claims.js';
-import { CurrentCustomerTokenError } from './errors.js';
+import { type ClaimRules, checkClaims, storeNotAllowed, type VerifiedCustomer } from './claims.js';
+import { CurrentCustomerTokenError, configError } from './errors.js';
 import { createHmacSha256Verifier, type HmacImplementation } from './hmac.js';
 import { checkHeader, decodeSegment, parseJsonObject, splitCompact } from './jws.js';
+import { readStoreRule, type StoreHashOption, type StoreRule } from './store.js';
 
 export interface VerifierOptions {
   /** The app's client id: the token's `aud` must be it. */
   clientId: string;
-  /** The app's client secret, which signs the token (HS256). Never logged, never in an error message. */
+  /**
+   * The app's client secret, which signs the token (HS256). Never logged, never in an error message. Empty or
+   * whitespace-only secrets are refused.
+   */
   clientSecret: string | Uint8Array;
-  /** When given, the token's `store_hash` (and `sub`) must be this store, or one of these stores. */
-  storeHash?: string | readonly string[];
-  /** Allowed clock skew, in seconds, for `exp`, `iat`, `nbf` and the lifetime check. Default 30. */
+  /**
+   * Required unless `allowAnyStore` is true, because BigCommerce signs a token for your client id on any store,
+   * an attacker's trial store included. The token's `store_hash` (and `sub`) must be this store, or one of these
+   * stores; or, for a multi-store app, a lookup `(storeHash) => boolean | Promise<boolean>` of its installed
+   * stores, called only for a token that passed every other check, once per token. Only `true` accepts the
+   * store; a lookup that throws or rejects fails the token with `store_lookup_failed` (the handler's 503).
+   */
+  storeHash?: StoreHashOption;
+  /**
+   * Accept a correctly signed token from any store (and give no `storeHash`). Anyone can get such a token for
+   * your client id from a store of their own, with any customer id and email: key customers by
+   * (storeHash, customer.id), never by id or email alone.
+   */
+  allowAnyStore?: boolean;
+  /**
+   * Allowed clock skew, in seconds, for `exp`, `iat`, `nbf` and the lifetime check. Default 30, at most 300.
+   */
   clockToleranceSeconds?: number;
   /** The current time in milliseconds since the epoch. Default `Date.now`. For tests. */
   now?: () => number;
@@ -26,71 +44,123 @@ export interface VerifierOptions {
 
 /** Verifies one token. Also reachable as `.verify`. */
 export interface CurrentCustomerVerifier {
-  (token: string): Promise<CurrentCustomer>;
-  readonly verify: (token: string) => Promise<CurrentCustomer>;
+  (token: string): Promise<VerifiedCustomer>;
+  readonly verify: (token: string) => Promise<VerifiedCustomer>;
   /** Which HMAC implementation this verifier runs. */
   readonly implementation: HmacImplementation;
 }
 
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
+/** A larger tolerance would also stretch the lifetime limit far beyond BigCommerce's 15 minutes. */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
 
-function configError(message: string): TypeError {
-  return new TypeError(`stencil-current-customer/server: ${message}`);
+const SECRET_REQUIRED =
+  '"clientSecret" is required (the app\'s client secret), and cannot be empty or only whitespace';
+
+/** Tab, line feed, vertical tab, form feed, carriage return, space. */
+const isAsciiSpace = (byte: number): boolean => byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+
+function readSecret(clientSecret: unknown): Uint8Array {
+  if (typeof clientSecret === 'string') {
+    if (clientSecret.trim() === '') throw configError(SECRET_REQUIRED);
+    return new TextEncoder().encode(clientSecret);
+  }
+  if (!(clientSecret instanceof Uint8Array) || clientSecret.every(isAsciiSpace)) {
+    throw configError(SECRET_REQUIRED);
+  }
+  return clientSecret;
 }
 
-function readStoreHashes(storeHash: VerifierOptions['storeHash']): readonly string[] | null {
-  if (storeHash === undefined) return null;
-  const list = typeof storeHash === 'string' ? [storeHash] : storeHash;
+function readTolerance(clockToleranceSeconds: unknown): number {
+  const tolerance = clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    list.some((hash) => typeof hash !== 'string' || hash === '')
+    typeof tolerance !== 'number' ||
+    !Number.isFinite(tolerance) ||
+    tolerance < 0 ||
+    tolerance > MAX_CLOCK_TOLERANCE_SECONDS
   ) {
-    throw configError('"storeHash" must be a non-empty string or a non-empty list of them');
+    throw configError(
+      `"clockToleranceSeconds" must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`,
+    );
   }
-  return Object.freeze([...list]);
+  return tolerance;
+}
+
+function lookupFailed(cause: unknown): CurrentCustomerTokenError {
+  return new CurrentCustomerTokenError(
+    'store_lookup_failed',
+    'the store lookup failed, so the token could not be checked',
+    'store_hash',
+    { cause },
+  );
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { then?: unknown }).then === 'function';
+
+/** Asks the app's lookup about a token that passed every other check. Synchronous when the lookup is. */
+function checkStoreLookup(
+  store: StoreRule,
+  verified: VerifiedCustomer,
+): VerifiedCustomer | Promise<VerifiedCustomer> {
+  if (store.kind !== 'lookup') return verified;
+  let answer: unknown;
+  try {
+    answer = store.lookup(verified.storeHash);
+  } catch (error) {
+    throw lookupFailed(error);
+  }
+  if (!isThenable(answer)) {
+    if (answer !== true) throw storeNotAllowed();
+    return verified;
+  }
+  return Promise.resolve(answer).then(
+    (allowed) => {
+      if (allowed !== true) throw storeNotAllowed();
+      return verified;
+    },
+    (error: unknown) => {
+      throw lookupFailed(error);
+    },
+  );
 }
 
 /**
- * Creates a verifier for one app. Configuration errors (a missing client id or secret, a bad tolerance or store
- * list) throw a TypeError here, not at the first request. The key is prepared once, here, for every token.
+ * Creates a verifier for one app. Configuration errors (a missing client id or secret, a bad tolerance, a
+ * missing or bad store rule) throw a TypeError here, not at the first request. The key is prepared once, here,
+ * for every token.
  */
 export function createVerifier(options: VerifierOptions): CurrentCustomerVerifier {
   if (typeof options !== 'object' || options === null) throw configError('options are required');
-  const { clientId, clientSecret, clockToleranceSeconds, now = Date.now } = options;
+  const { clientId, now = Date.now } = options;
   if (typeof clientId !== 'string' || clientId.trim() === '') {
     throw configError('"clientId" is required (the app\'s client id)');
   }
-  let secret: Uint8Array;
-  if (typeof clientSecret === 'string') secret = new TextEncoder().encode(clientSecret);
-  else if (clientSecret instanceof Uint8Array) secret = clientSecret;
-  else throw configError('"clientSecret" is required (the app\'s client secret)');
-  if (secret.length === 0)
-    throw configError('"clientSecret" is required (the app\'s client secret)');
-  const tolerance = clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
-  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
-    throw configError('"clockToleranceSeconds" must be a finite number of seconds, 0 or more');
-  }
+  const secret = readSecret(options.clientSecret);
+  const toleranceSeconds = readTolerance(options.clockToleranceSeconds);
   if (typeof now !== 'function') throw configError('"now" must be a function');
-  const rules: ClaimRules = {
-    clientId,
-    storeHashes: readStoreHashes(options.storeHash),
-    toleranceSeconds: tolerance,
-  };
+  const store = readStoreRule(options.storeHash, options.allowAnyStore);
+  const rules: ClaimRules = { clientId, store, toleranceSeconds };
   const hmac = createHmacSha256Verifier(secret, options.preferNodeCrypto !== false);
 
   // BigCommerce sends the same header on every token: remember the last one that passed the header checks.
   let lastGoodHeader: string | undefined;
 
-  const finish = (payload: string, valid: boolean): CurrentCustomer => {
+  const finish = (
+    payload: string,
+    valid: boolean,
+  ): VerifiedCustomer | Promise<VerifiedCustomer> => {
     if (!valid)
       throw new CurrentCustomerTokenError('signature_invalid', 'the signature is invalid');
-    // Only now, with the signature verified, is the payload parsed.
-    return checkClaims(parseJsonObject(payload, 'payload'), rules, Math.floor(now() / 1000));
+    // Only now, with the signature verified, is the payload parsed; the app's lookup runs last.
+    const claims = parseJsonObject(payload, 'payload');
+    return checkStoreLookup(store, checkClaims(claims, rules, Math.floor(now() / 1000)));
   };
 
   // Synchronous all the way when the HMAC is (node:crypto), so a token costs no extra promise turns.
-  const run = (token: string): CurrentCustomer | Promise<CurrentCustomer> => {
+  const run = (token: string): VerifiedCustomer | Promise<VerifiedCustomer> => {
     const jws = splitCompact(token);
     if (jws.header !== lastGoodHeader) {
       checkHeader(jws.header);
@@ -107,7 +177,7 @@ export function createVerifier(options: VerifierOptions): CurrentCustomerVerifie
     );
   };
 
-  const verify = (token: string): Promise<CurrentCustomer> => {
+  const verify = (token: string): Promise<VerifiedCustomer> => {
     try {
       return Promise.resolve(run(token));
     } catch (error) {
@@ -121,6 +191,6 @@ export function createVerifier(options: VerifierOptions): CurrentCustomerVerifie
 export function verifyCurrentCustomerToken(
   token: string,
   options: VerifierOptions,
-): Promise<CurrentCustomer> {
+): Promise<VerifiedCustomer> {
   return createVerifier(options)(token);
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCurrentCustomerHandler, toNodeListener } from '../../src/server/index.js';
-import { CLIENT_ID, CLIENT_SECRET, nowMs, sign } from './helpers.js';
+import { CLIENT_ID, CLIENT_SECRET, nowMs, STORE_HASH, sign } from './helpers.js';
 
 const STOREFRONT = 'https://store.example.com';
 
@@ -17,6 +17,7 @@ beforeAll(async () => {
   const handler = createCurrentCustomerHandler({
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
+    storeHash: STORE_HASH, // process.env.STORE_HASH in the README
     now: nowMs, // the fixed clock the test tokens were signed at
     allowedOrigins: [STOREFRONT],
     onCustomer: ({ customer }) => ({ id: customer.id, email: customer.email }),

@@ -16,7 +16,7 @@ import {
   type NodeRequestLike,
   toNodeListener,
 } from '../../src/server/index.js';
-import { CLIENT_ID, CLIENT_SECRET, claims, NOW, nowMs, sign } from './helpers.js';
+import { CLIENT_ID, CLIENT_SECRET, claims, NOW, nowMs, STORE_HASH, sign } from './helpers.js';
 
 const STOREFRONT = 'https://store.example.com';
 const EVIL = 'https://evil.example.net';
@@ -24,6 +24,7 @@ const EVIL = 'https://evil.example.net';
 const baseOptions: CurrentCustomerHandlerOptions = {
   clientId: CLIENT_ID,
   clientSecret: CLIENT_SECRET,
+  storeHash: STORE_HASH,
   now: nowMs,
   allowedOrigins: [STOREFRONT, 'http://localhost:3000/'],
   onCustomer: (customer) => ({ id: customer.customer.id, store: customer.storeHash }),
@@ -130,11 +131,12 @@ describe('the handler through toNodeListener on a real http server', () => {
     expect(((await response.json()) as { id: number }).id).toBe(4927);
   });
 
-  it('answers the default { customer } when there is no onCustomer', async () => {
+  it('answers the default { customer, storeHash } when there is no onCustomer', async () => {
     const target = await serve({ onCustomer: undefined });
     const response = await post(JSON.stringify({ token }), {}, target);
     expect(await response.json()).toEqual({
       customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6' },
+      storeHash: STORE_HASH,
     });
   });
 
@@ -153,6 +155,7 @@ describe('the handler through toNodeListener on a real http server', () => {
     expect(response.headers.get('access-control-allow-headers')).toBe(
       'content-type, authorization',
     );
+    expect(response.headers.get('access-control-max-age')).toBe('600');
     expect(response.headers.get('vary')).toBe('Origin');
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
   });
@@ -218,7 +221,7 @@ describe('the handler through toNodeListener on a real http server', () => {
       const response = await fetch(url, { method, headers: { origin: STOREFRONT } });
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST, OPTIONS');
-      if (method !== 'GET') expect(await response.json()).toEqual({ error: 'method_not_allowed' });
+      expect(await response.json()).toEqual({ error: 'method_not_allowed' });
     }
   });
 
@@ -442,26 +445,50 @@ describe('the handler as a plain Fetch API function', () => {
     expect(cancelled).toBe(true);
   });
 
-  it('refuses configuration errors at creation', () => {
-    const bad = [
-      { allowedOrigins: undefined },
-      { allowedOrigins: ['*'] },
-      { allowedOrigins: ['store.example.com'] },
-      { allowedOrigins: ['https://store.example.com/path'] },
-      { clientSecret: '' },
-      { onCustomer: 'yes' },
+  it('refuses configuration errors at creation, with a TypeError naming the option', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ allowedOrigins: undefined }, /"allowedOrigins" is required/],
+      [{ allowedOrigins: ['*'] }, /"allowedOrigins" entries .*"\*"/],
+      [{ allowedOrigins: ['https://*.example.com'] }, /"allowedOrigins" entries/],
+      [{ allowedOrigins: ['store.example.com'] }, /"allowedOrigins" entries/],
+      [{ allowedOrigins: ['https://store.example.com/path'] }, /"allowedOrigins" entries/],
+      [{ allowedOrigins: ['http://store.example.com'] }, /"allowedOrigins" entries .*https/],
+      [{ allowedOrigins: ['http://localhost.example.com'] }, /"allowedOrigins" entries/],
+      [{ allowedOrigins: ['ftp://localhost'] }, /"allowedOrigins" entries/],
+      [{ clientSecret: '' }, /"clientSecret" is required/],
+      [{ clientSecret: ' \t\n' }, /"clientSecret" .*only whitespace/],
+      [{ clientSecret: new Uint8Array([32, 32]) }, /"clientSecret"/],
+      [{ clockToleranceSeconds: 301 }, /"clockToleranceSeconds" .*300/],
+      [{ storeHash: undefined }, /"storeHash" is required.*"allowAnyStore: true"/],
+      [{ allowAnyStore: true }, /either "storeHash" or "allowAnyStore: true", not both/],
+      [{ storeHash: [] }, /"storeHash" must be/],
+      [{ onCustomer: 'yes' }, /"onCustomer" must be a function/],
+      [{ onError: 42 }, /"onError" must be a function/],
     ];
-    for (const overrides of bad) {
-      expect(() =>
+    for (const [overrides, message] of bad) {
+      const create = () =>
         createCurrentCustomerHandler({
           ...baseOptions,
           ...overrides,
-        } as CurrentCustomerHandlerOptions),
-      ).toThrow(TypeError);
+        } as CurrentCustomerHandlerOptions);
+      expect(create, JSON.stringify(overrides)).toThrow(TypeError);
+      expect(create, JSON.stringify(overrides)).toThrow(message);
+      expect(create).toThrow(/^stencil-current-customer\/server: /);
     }
   });
 
-  it('answers 500 (not a crash) when the origin function throws, logging it', async () => {
+  it('accepts the local http origins a developer uses, and a tolerance of 300 s', () => {
+    const local = ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000'];
+    expect(
+      typeof createCurrentCustomerHandler({
+        ...baseOptions,
+        allowedOrigins: local,
+        clockToleranceSeconds: 300,
+      }),
+    ).toBe('function');
+  });
+
+  it('refuses with 403 (fails closed) when the origin function throws, and reports the error', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const throwing = createCurrentCustomerHandler({
       ...baseOptions,
@@ -469,13 +496,238 @@ describe('the handler as a plain Fetch API function', () => {
         throw new Error('lookup failed');
       },
     });
-    const response = await throwing(
-      new Request('https://app.example.com/', {
-        method: 'OPTIONS',
-        headers: { origin: STOREFRONT },
+    for (const method of ['OPTIONS', 'POST']) {
+      const response = await throwing(
+        new Request('https://app.example.com/', {
+          method,
+          headers: { origin: STOREFRONT, 'content-type': 'application/json' },
+          body: method === 'POST' ? JSON.stringify({ token }) : null,
+        }),
+      );
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({ error: 'origin_not_allowed' });
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    expect(errors).toHaveBeenCalledTimes(2);
+    expect(String(errors.mock.calls[0]?.[0])).toContain('lookup failed');
+  });
+});
+
+const request = (headers: Record<string, string>, body: string | null = null): Request =>
+  new Request('https://app.example.com/api/current-customer', {
+    method: 'POST',
+    headers: { origin: STOREFRONT, ...headers },
+    body,
+  });
+
+describe('the store rule in the handler', () => {
+  it('refuses a correctly signed token from another store with 401 store_not_allowed', async () => {
+    const handler = createCurrentCustomerHandler(baseOptions);
+    const attacker = await sign(
+      claims({
+        store_hash: 'attackertrial',
+        sub: 'attackertrial',
+        customer: { id: 1, email: 'ceo@victim.com' },
       }),
     );
-    expect(response.status).toBe(403);
+    const response = await handler(request({ authorization: `Bearer ${attacker}` }));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: 'store_not_allowed' });
+  });
+
+  it('accepts any store only with allowAnyStore: true, and answers with the store', async () => {
+    const { storeHash: _, ...withoutStore } = baseOptions;
+    const handler = createCurrentCustomerHandler({
+      ...withoutStore,
+      allowAnyStore: true,
+      onCustomer: undefined,
+    });
+    const other = await sign(claims({ store_hash: 'zzz999', sub: 'zzz999' }));
+    const response = await handler(request({ authorization: `Bearer ${other}` }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6' },
+      storeHash: 'zzz999',
+    });
+  });
+
+  it('asks a lookup function once, with the store hash, only for a token that passed every other check', async () => {
+    const lookup = vi.fn(async (storeHash: string) => storeHash === STORE_HASH);
+    const handler = createCurrentCustomerHandler({ ...baseOptions, storeHash: lookup });
+    const ok = await handler(request({ authorization: `Bearer ${token}` }));
+    expect(ok.status).toBe(200);
+    expect(lookup.mock.calls).toEqual([[STORE_HASH]]);
+
+    const refusedBefore = [
+      await sign(claims(), 'wrong-secret'),
+      await sign(claims({ iat: NOW - 2000, exp: NOW - 1100 })),
+      await sign(claims({ aud: 'other' })),
+      await sign(claims({ sub: 'not-the-store' })),
+    ];
+    for (const bad of refusedBefore) {
+      expect((await handler(request({ authorization: `Bearer ${bad}` }))).status).toBe(401);
+    }
+    expect(lookup).toHaveBeenCalledTimes(1);
+
+    const other = await sign(claims({ store_hash: 'zzz999', sub: 'zzz999' }));
+    const refused = await handler(request({ authorization: `Bearer ${other}` }));
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ error: 'store_not_allowed' });
+    expect(lookup.mock.calls).toEqual([[STORE_HASH], ['zzz999']]);
+  });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('database unreachable');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('database unreachable'))],
+  ])(
+    'answers 503 store_lookup_failed with Retry-After, readable by the browser, when the lookup %s',
+    async (_how, lookup) => {
+      const onError = vi.fn();
+      const onCustomer = vi.fn(() => ({}));
+      const handler = createCurrentCustomerHandler({
+        ...baseOptions,
+        storeHash: lookup,
+        onError,
+        onCustomer,
+      });
+      const response = await handler(request({ authorization: `Bearer ${token}` }));
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error: 'store_lookup_failed' });
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+      expect(response.headers.get('access-control-expose-headers')).toBe('Retry-After');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(onCustomer).not.toHaveBeenCalled();
+      expect(onError).toHaveBeenCalledWith(
+        expect.objectContaining({ message: 'database unreachable' }),
+      );
+    },
+  );
+});
+
+describe('Authorization: Bearer parsing', () => {
+  const handler = createCurrentCustomerHandler(baseOptions);
+
+  /** The median time of `runs` calls, in milliseconds. */
+  async function median(make: () => Request, runs: number): Promise<number> {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await handler(make());
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(runs / 2)] as number;
+  }
+
+  it('reads a header of 32,000 spaces in about the time of an ordinary bad header of the same size', async () => {
+    const spaces = `Bearer${' '.repeat(32_000)}x y`;
+    const ordinary = `Basic ${'x'.repeat(spaces.length - 6)}`;
+    expect(ordinary.length).toBe(spaces.length);
+    // Both are not one Bearer token, so both go on to the body checks and get the same answer.
+    const a = await handler(request({ authorization: spaces }));
+    const b = await handler(request({ authorization: ordinary }));
+    expect([a.status, b.status]).toEqual([415, 415]);
+    await median(() => request({ authorization: ordinary }), 5); // warm up
+    const slow = await median(() => request({ authorization: spaces }), 9);
+    const fast = await median(() => request({ authorization: ordinary }), 9);
+    // A backtracking parse takes seconds here (a ratio in the thousands); a linear one about the same time.
+    expect(slow / Math.max(fast, 0.05)).toBeLessThan(20);
+  });
+
+  it('takes the token after any run of spaces and tabs, in any case of the scheme', async () => {
+    for (const header of [`Bearer ${token}`, `bearer\t ${token}`, `BEARER    ${token}  `]) {
+      const response = await handler(request({ authorization: header }));
+      expect(response.status, header).toBe(200);
+    }
+    const bare = await handler(request({ authorization: 'Bearer   ' }));
+    expect(bare.status).toBe(400);
+    expect(await bare.json()).toEqual({ error: 'token_missing' });
+  });
+});
+
+describe('CORS headers on every answer to an allowed origin', () => {
+  it('exposes Retry-After on 200, 204, 400, 401, 405, 413, 415 and 500 answers, and on preflights', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const handler = createCurrentCustomerHandler(baseOptions);
+    const failing = createCurrentCustomerHandler({
+      ...baseOptions,
+      onCustomer: () => {
+        throw new Error('down');
+      },
+    });
+    const quiet = createCurrentCustomerHandler({ ...baseOptions, onCustomer: () => undefined });
+    const json = { 'content-type': 'application/json' };
+    const answers: [number, Response][] = [
+      [200, await handler(request({ authorization: `Bearer ${token}` }))],
+      [204, await quiet(request({ authorization: `Bearer ${token}` }))],
+      [400, await handler(request(json, '{'))],
+      [401, await handler(request({ authorization: 'Bearer a.b.c' }))],
+      [
+        405,
+        await handler(new Request('https://app.example.com/', { headers: { origin: STOREFRONT } })),
+      ],
+      [413, await handler(request(json, 'x'.repeat(MAX_BODY_BYTES + 1)))],
+      [415, await handler(request({}, '{}'))],
+      [500, await failing(request({ authorization: `Bearer ${token}` }))],
+      [
+        204,
+        await handler(
+          new Request('https://app.example.com/', {
+            method: 'OPTIONS',
+            headers: { origin: STOREFRONT, 'access-control-request-method': 'POST' },
+          }),
+        ),
+      ],
+    ];
+    for (const [status, response] of answers) {
+      expect(response.status).toBe(status);
+      expect(response.headers.get('access-control-expose-headers'), String(status)).toBe(
+        'Retry-After',
+      );
+    }
     expect(errors).toHaveBeenCalledTimes(1);
+  });
+
+  it("merges Retry-After into the expose list of the app's own Response, once", async () => {
+    const cases: [string | null, string][] = [
+      [null, 'Retry-After'],
+      ['X-Request-Id', 'X-Request-Id, Retry-After'],
+      ['retry-after, X-Request-Id', 'retry-after, X-Request-Id'],
+    ];
+    for (const [own, expected] of cases) {
+      const handler = createCurrentCustomerHandler({
+        ...baseOptions,
+        onCustomer: () =>
+          new Response('{}', {
+            status: 429,
+            headers: {
+              'retry-after': '30',
+              ...(own === null ? {} : { 'access-control-expose-headers': own }),
+            },
+          }),
+      });
+      const response = await handler(request({ authorization: `Bearer ${token}` }));
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('30');
+      expect(response.headers.get('access-control-expose-headers')).toBe(expected);
+    }
+  });
+
+  it('sends no CORS headers at all to a request without Origin', async () => {
+    const handler = createCurrentCustomerHandler(baseOptions);
+    const response = await handler(
+      new Request('https://app.example.com/', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-expose-headers')).toBeNull();
   });
 });

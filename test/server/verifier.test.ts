@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CurrentCustomerTokenError,
   createVerifier,
@@ -19,7 +19,25 @@ import {
   signInput,
 } from './helpers.js';
 
-const options: VerifierOptions = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, now: nowMs };
+const options: VerifierOptions = {
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  storeHash: STORE_HASH,
+  now: nowMs,
+};
+
+/** What the verifier returns for the token `sign(claims(overrides))`: the exact customer, store and times. */
+function expected(overrides: Record<string, unknown> = {}) {
+  const all = claims(overrides);
+  return {
+    customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6' },
+    storeHash: STORE_HASH,
+    applicationId: '6sv16tasdgr2b5hs5dd67g2srvq',
+    issuedAt: new Date((all.iat as number) * 1000),
+    expiresAt: new Date((all.exp as number) * 1000),
+    claims: all,
+  };
+}
 
 /** Both HMAC implementations must judge every token the same way. */
 const implementations = [
@@ -85,22 +103,42 @@ describe.each(implementations)('the verifier with %s', (_name, preferNodeCrypto)
       expect((await verifier()(await sign(none))).customer.groupId).toBeNull();
     });
 
+    it('the whole verified result, exactly', async () => {
+      expect(await verifier()(await sign())).toEqual(expected());
+    });
+
     it('a token expired less than the tolerance ago, and one just issued in the future within it', async () => {
-      expect(await verifier()(await sign(claims({ iat: NOW - 920, exp: NOW - 20 })))).toBeTruthy();
-      expect(await verifier()(await sign(claims({ iat: NOW + 29, exp: NOW + 929 })))).toBeTruthy();
+      const late = { iat: NOW - 920, exp: NOW - 20 };
+      expect(await verifier()(await sign(claims(late)))).toEqual(expected(late));
+      const early = { iat: NOW + 29, exp: NOW + 929 };
+      expect(await verifier()(await sign(claims(early)))).toEqual(expected(early));
     });
 
     it('a lifetime of exactly 900 s plus the tolerance', async () => {
-      expect(await verifier()(await sign(claims({ iat: NOW - 10, exp: NOW + 920 })))).toBeTruthy();
+      const longest = { iat: NOW - 10, exp: NOW + 920 };
+      expect(await verifier()(await sign(claims(longest)))).toEqual(expected(longest));
     });
 
     it('the configured store, as a string or from a list', async () => {
       const token = await sign();
-      expect(await verifier()(token)).toBeTruthy();
       const one = createVerifier({ ...options, preferNodeCrypto, storeHash: STORE_HASH });
-      expect((await one(token)).storeHash).toBe(STORE_HASH);
+      expect(await one(token)).toEqual(expected());
       const list = createVerifier({ ...options, preferNodeCrypto, storeHash: ['zzz', STORE_HASH] });
-      expect((await list(token)).storeHash).toBe(STORE_HASH);
+      expect(await list(token)).toEqual(expected());
+    });
+
+    it('any store with allowAnyStore: true, which still reports the store', async () => {
+      const other = { store_hash: 'zzz999', sub: 'zzz999' };
+      const any = createVerifier({
+        ...options,
+        preferNodeCrypto,
+        storeHash: undefined,
+        allowAnyStore: true,
+      });
+      expect(await any(await sign(claims(other)))).toEqual({
+        ...expected(other),
+        storeHash: 'zzz999',
+      });
     });
 
     it('the example token from the BigCommerce docs, with its secret-less signature refused', async () => {
@@ -263,32 +301,145 @@ describe.each(implementations)('the verifier with %s', (_name, preferNodeCrypto)
       const sub = await sign(claims({ sub: 'other' }));
       expect((await refused(sub, { storeHash: STORE_HASH })).code).toBe('store_not_allowed');
     });
+
+    it("the attack: a token from the attacker's own store for a customer id of ours: store_not_allowed", async () => {
+      const attacker = await sign(
+        claims({
+          store_hash: 'attackertrial',
+          sub: 'attackertrial',
+          customer: { id: 1, email: 'ceo@victim.com' },
+        }),
+      );
+      const error = await refused(attacker);
+      expect([error.code, error.claim]).toEqual(['store_not_allowed', 'store_hash']);
+    });
+  });
+
+  describe('with a store lookup function', () => {
+    const withLookup = (storeHash: (hash: string) => boolean | Promise<boolean>) =>
+      createVerifier({ ...options, preferNodeCrypto, storeHash });
+
+    it.each([
+      ['synchronous', (hash: string) => hash === STORE_HASH],
+      ['asynchronous', async (hash: string) => hash === STORE_HASH],
+    ])(
+      'accepts a store the %s lookup accepts, asking once with the store hash',
+      async (_kind, decide) => {
+        const lookup = vi.fn(decide);
+        expect(await withLookup(lookup)(await sign())).toEqual(expected());
+        expect(lookup.mock.calls).toEqual([[STORE_HASH]]);
+      },
+    );
+
+    it.each([
+      ['false', () => false],
+      ['a promise of false', async () => false],
+      ['a truthy value that is not true', () => 'yes' as unknown as boolean],
+      ['a promise of 1', async () => 1 as unknown as boolean],
+    ])('refuses with store_not_allowed when the lookup answers %s', async (_answer, lookup) => {
+      const error = await refused(await sign(), { storeHash: lookup });
+      expect([error.code, error.claim]).toEqual(['store_not_allowed', 'store_hash']);
+    });
+
+    it('is not asked about a token that fails any other check', async () => {
+      const lookup = vi.fn(() => true);
+      const verify = withLookup(lookup);
+      const bad = [
+        await sign(claims(), 'wrong-secret'),
+        await sign(claims({ iat: NOW - 2000, exp: NOW - 1100 })),
+        await sign(claims({ aud: 'another-client' })),
+        await sign(claims({ customer: { id: 0, email: 'a@b.c' } })),
+        await sign(claims({ sub: 'not-the-store' })),
+        'not-a-token',
+      ];
+      for (const token of bad)
+        await expect(verify(token)).rejects.toThrow(CurrentCustomerTokenError);
+      expect(lookup).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      [
+        'throws',
+        () => {
+          throw new Error('database unreachable');
+        },
+      ],
+      ['rejects', () => Promise.reject(new Error('database unreachable'))],
+    ])(
+      'refuses with store_lookup_failed, the error as cause, when the lookup %s',
+      async (_how, lookup) => {
+        const error = await refused(await sign(), { storeHash: lookup });
+        expect([error.code, error.claim]).toEqual(['store_lookup_failed', 'store_hash']);
+        expect(error.cause).toEqual(new Error('database unreachable'));
+      },
+    );
   });
 });
 
 describe('configuration', () => {
+  const key = { clientId: 'c', clientSecret: 's', storeHash: 'abc' };
   it.each([
-    [{ clientId: '', clientSecret: 's' }, /clientId/],
-    [{ clientSecret: 's' }, /clientId/],
-    [{ clientId: 'c', clientSecret: '' }, /clientSecret/],
-    [{ clientId: 'c' }, /clientSecret/],
-    [{ clientId: 'c', clientSecret: 's', clockToleranceSeconds: -1 }, /clockToleranceSeconds/],
-    [
-      { clientId: 'c', clientSecret: 's', clockToleranceSeconds: Number.NaN },
-      /clockToleranceSeconds/,
-    ],
-    [{ clientId: 'c', clientSecret: 's', storeHash: [] }, /storeHash/],
-    [{ clientId: 'c', clientSecret: 's', storeHash: '' }, /storeHash/],
+    [{ clientId: '', clientSecret: 's', storeHash: 'abc' }, /"clientId" is required/],
+    [{ clientSecret: 's', storeHash: 'abc' }, /"clientId" is required/],
+    [{ ...key, clientSecret: '' }, /"clientSecret" is required/],
+    [{ ...key, clientSecret: ' \t\r\n ' }, /"clientSecret" .*only whitespace/],
+    [{ ...key, clientSecret: new Uint8Array(0) }, /"clientSecret" is required/],
+    [{ ...key, clientSecret: new Uint8Array([9, 32, 10]) }, /"clientSecret" .*only whitespace/],
+    [{ clientId: 'c', storeHash: 'abc' }, /"clientSecret" is required/],
+    [{ ...key, clockToleranceSeconds: -1 }, /"clockToleranceSeconds" .* 0 to 300/],
+    [{ ...key, clockToleranceSeconds: Number.NaN }, /"clockToleranceSeconds"/],
+    [{ ...key, clockToleranceSeconds: 301 }, /"clockToleranceSeconds" .* 0 to 300/],
+    [{ ...key, clockToleranceSeconds: 86_400 }, /"clockToleranceSeconds"/],
+    [{ ...key, storeHash: [] }, /"storeHash" must be/],
+    [{ ...key, storeHash: '' }, /"storeHash" must be/],
+    [{ ...key, storeHash: ['abc', ' '] }, /"storeHash" must be/],
+    [{ ...key, storeHash: 42 }, /"storeHash" must be/],
+    [{ clientId: 'c', clientSecret: 's' }, /"storeHash" is required.*"allowAnyStore: true"/],
+    [{ ...key, storeHash: undefined, allowAnyStore: false }, /"storeHash" is required/],
+    [{ ...key, allowAnyStore: true }, /either "storeHash" or "allowAnyStore: true", not both/],
+    [{ ...key, storeHash: () => true, allowAnyStore: true }, /not both/],
+    [{ ...key, storeHash: undefined, allowAnyStore: 'yes' }, /"allowAnyStore" must be/],
+    [{ ...key, now: 5 }, /"now" must be a function/],
   ])('throws a TypeError at creation for %o', (bad, message) => {
-    expect(() => createVerifier(bad as unknown as VerifierOptions)).toThrow(TypeError);
-    expect(() => createVerifier(bad as unknown as VerifierOptions)).toThrow(message);
+    const create = () => createVerifier(bad as unknown as VerifierOptions);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(message);
+    expect(create).toThrow(/^stencil-current-customer\/server: /);
+  });
+
+  it('throws the same for the one-shot form, synchronously', () => {
+    expect(() => verifyCurrentCustomerToken('a.b.c', { clientId: 'c', clientSecret: 's' })).toThrow(
+      /"storeHash" is required/,
+    );
+  });
+
+  it('accepts a tolerance of exactly 300 s, and a secret with spaces inside', () => {
+    const verify = createVerifier({
+      ...key,
+      clientSecret: ' s e c r e t ',
+      clockToleranceSeconds: 300,
+    });
+    expect(typeof verify).toBe('function');
   });
 
   it('never puts the secret in a configuration error', () => {
-    try {
-      createVerifier({ clientId: '', clientSecret: 'super-secret-value' });
-    } catch (error) {
-      expect(String(error)).not.toContain('super-secret-value');
+    const secret = 'super-secret-value';
+    const cases: Record<string, unknown>[] = [
+      { clientId: '', clientSecret: secret, storeHash: 'abc' },
+      { clientId: 'c', clientSecret: secret },
+      { clientId: 'c', clientSecret: secret, storeHash: 'abc', clockToleranceSeconds: 900 },
+      { clientId: 'c', clientSecret: secret, storeHash: 'abc', allowAnyStore: true },
+    ];
+    expect.assertions(cases.length * 2);
+    for (const bad of cases) {
+      let thrown: unknown;
+      try {
+        createVerifier(bad as unknown as VerifierOptions);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect(`${String(thrown)} ${JSON.stringify(thrown)}`).not.toContain(secret);
     }
   });
 

@@ -5,7 +5,7 @@ import typescript from '@rollup/plugin-typescript';
 import { Miniflare } from 'miniflare';
 import { rollup } from 'rollup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, CLIENT_SECRET, claims, sign } from './helpers.js';
+import { CLIENT_ID, CLIENT_SECRET, claims, STORE_HASH, sign } from './helpers.js';
 
 const STOREFRONT = 'https://store.example.com';
 
@@ -51,7 +51,7 @@ describe('the handler in the Workers runtime', () => {
 
   beforeAll(async () => {
     ({ code, imports } = await bundleWorker());
-    const bindings = { CLIENT_ID, CLIENT_SECRET, STOREFRONT };
+    const bindings = { CLIENT_ID, CLIENT_SECRET, STORE_HASH, STOREFRONT };
     mf = new Miniflare({ modules: true, script: code, compatibilityDate: '2024-09-23', bindings });
     mfCompat = new Miniflare({
       modules: true,
@@ -110,6 +110,11 @@ describe('the handler in the Workers runtime', () => {
       const expired = await post(await sign(claims({ iat: now - 2000, exp: now - 1100 })));
       expect(expired.status).toBe(401);
       expect(await expired.json()).toEqual({ error: 'token_expired' });
+
+      const otherStore = claims({ iat: now, exp: now + 900, store_hash: 'zzz999', sub: 'zzz999' });
+      const foreign = await post(await sign(otherStore));
+      expect(foreign.status).toBe(401);
+      expect(await foreign.json()).toEqual({ error: 'store_not_allowed' });
 
       const preflight = await worker.dispatchFetch('https://app.example.com/api/current-customer', {
         method: 'OPTIONS',
