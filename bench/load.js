@@ -146,6 +146,11 @@ async function startServer(kind) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.on('message', (message) => {
     if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
+    // A normal exit, so that --cpu-prof writes its profile.
+    if (message === 'exit') {
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+    }
   });
   process.send({ port: server.address().port });
 }
@@ -162,7 +167,19 @@ const SERVERS = [
 ];
 
 function spawnServer(kind) {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], { stdio: 'inherit' });
+  // PROFILE=node,node-fetch writes a V8 CPU profile of those servers into PROFILE_DIR (default .tmp/profiles).
+  const profiled = process.env.PROFILE?.split(',').includes(kind);
+  const execArgv = profiled
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${process.env.PROFILE_DIR ?? '.tmp/profiles'}`,
+        `--cpu-prof-name=${kind}.cpuprofile`,
+      ]
+    : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], {
+    stdio: 'inherit',
+    execArgv,
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
@@ -290,7 +307,7 @@ async function main() {
   }
   for (const { child } of running.values()) {
     child.removeAllListeners('exit');
-    child.kill();
+    child.send('exit');
   }
 }
 

@@ -1,10 +1,26 @@
 // toNodeListener: runs a Fetch API handler as a Node `http` request listener (http.createServer, Express,
-// Connect, Fastify's raw mode). The request body is streamed to the handler, so a handler that stops reading
-// stops the upload. Typed structurally, with no import of node:http, so this module costs edge builds nothing.
+// Connect, Fastify's raw mode). Typed structurally, with no import of node:http, so this module costs edge builds
+// nothing.
+//
+// Two paths. A handler made by createCurrentCustomerHandler is served directly: its endpoint (endpoint.ts) reads
+// the few header values it needs from Node's request and its plain answer is written with its length, with no
+// Fetch `Request`, `Response` or stream per request (the `Request` for the app's callbacks is built on first
+// use). Any other Fetch handler gets a `Request` whose body is streamed from the socket, so a handler that stops
+// reading stops the upload, and its `Response` is written back.
 //
 // Each failure has its own named stage, as in @hono/node-server's listener: the request cannot become a Fetch
 // `Request` (handleRequestError), the handler throws (handleFetchError), the body does not arrive in time
 // (handleBodyTimeout), writing the answer fails (handleResponseError).
+
+import { ALLOWED_METHODS } from './cors.js';
+import {
+  type Endpoint,
+  type EndpointRequest,
+  endpointOf,
+  errorAnswer,
+  type PlainAnswer,
+} from './endpoint.js';
+import { configError } from './errors.js';
 
 /** The part of Node's `IncomingMessage` (or Express's `Request`) the adapter uses. */
 export interface NodeRequestLike {
@@ -23,6 +39,9 @@ export interface NodeRequestLike {
   on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  off(event: 'end' | 'close', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
   pause(): unknown;
   resume(): unknown;
 }
@@ -30,13 +49,14 @@ export interface NodeRequestLike {
 /** The part of Node's `ServerResponse` the adapter uses. */
 export interface NodeResponseLike {
   headersSent: boolean;
+  writeHead(status: number, headers: Record<string, string | string[]>): unknown;
   writeHead(
     status: number,
     statusMessage: string,
     headers: Record<string, string | string[]>,
   ): unknown;
   write(chunk: Uint8Array): boolean;
-  end(chunk?: string): unknown;
+  end(chunk?: Uint8Array): unknown;
   on(event: 'close' | 'error', listener: () => void): unknown;
   off(event: 'close' | 'error', listener: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
@@ -162,7 +182,11 @@ function streamBody(req: NodeRequestLike, exchange: Exchange): ReadableStream<Ui
   );
 }
 
-function toRequest(req: NodeRequestLike, exchange: Exchange): Request {
+/**
+ * The Fetch `Request` for a Node request. Its body: `read` when the body was read already, else what an Express
+ * parser left in `req.body`, else a stream from the socket.
+ */
+function toRequest(req: NodeRequestLike, exchange: Exchange, read?: Uint8Array): Request {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -176,12 +200,12 @@ function toRequest(req: NodeRequestLike, exchange: Exchange): Request {
   }
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (method !== 'GET' && method !== 'HEAD') {
-    const parsed = req.readableEnded ? parsedBody(req.body) : null;
-    if (req.readableEnded) {
-      exchange.ended = true;
-      if (parsed !== null) {
-        init.body = parsed;
-        headers.set('content-length', String(parsed.byteLength));
+    const bytes = read ?? (req.readableEnded ? parsedBody(req.body) : null);
+    if (read !== undefined || req.readableEnded) {
+      if (req.readableEnded) exchange.ended = true;
+      if (bytes !== null) {
+        init.body = new Uint8Array(bytes);
+        headers.set('content-length', String(bytes.byteLength));
       } else {
         headers.delete('content-length');
       }
@@ -191,6 +215,122 @@ function toRequest(req: NodeRequestLike, exchange: Exchange): Request {
     }
   }
   return new Request(requestUrl(req), init);
+}
+
+/** A `Request` built on first use: most answers never need one. */
+function lazyRequest(build: () => Request): Request {
+  let built: Request | undefined;
+  const request = (): Request => {
+    built ??= build();
+    return built;
+  };
+  return new Proxy(Object.create(Request.prototype) as Request, {
+    get(_target, key) {
+      const target = request();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    has: (_target, key) => Reflect.has(request(), key),
+  });
+}
+
+/** One header value as the Fetch API's `Headers.get` gives it, or null. */
+function headerValue(req: NodeRequestLike, name: string): string | null {
+  const value = req.headers[name];
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) ? value.join(', ') : null;
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** Reads the request stream to its end, or until it passes `limit` bytes (then stops reading: `'too_large'`). */
+function readNodeBody(
+  req: NodeRequestLike,
+  limit: number,
+  exchange: Exchange,
+): Promise<Uint8Array | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Uint8Array): void => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        stop();
+        req.pause();
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      exchange.ended = true;
+      stop();
+      resolve(concat(chunks, total));
+    };
+    const onError = (error: Error): void => {
+      stop();
+      reject(error);
+    };
+    const onClose = (): void => onError(new Error('the client closed the connection'));
+    exchange.abortBody = onError;
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** The endpoint's view of a Node request: header values read straight from `req.headers`. */
+function fromNodeRequest(
+  req: NodeRequestLike,
+  method: string,
+  exchange: Exchange,
+): EndpointRequest {
+  let read: Uint8Array | undefined;
+  let request: Request | undefined;
+  // An Express parser has consumed the stream: its result stands for the body, as on the Fetch path.
+  const parsed = req.readableEnded === true ? parsedBody(req.body) : undefined;
+  if (req.readableEnded === true) exchange.ended = true;
+  return {
+    method,
+    origin: headerValue(req, 'origin'),
+    contentType: headerValue(req, 'content-type'),
+    contentLength:
+      parsed === undefined
+        ? headerValue(req, 'content-length')
+        : parsed === null
+          ? null
+          : String(parsed.byteLength),
+    authorization: headerValue(req, 'authorization'),
+    async readBody(limit) {
+      const body =
+        parsed === undefined
+          ? await readNodeBody(req, limit, exchange)
+          : (parsed ?? new Uint8Array(0));
+      if (body !== 'too_large' && body.byteLength > limit) return 'too_large';
+      if (body !== 'too_large') read = body;
+      return body;
+    },
+    toRequest() {
+      request ??= lazyRequest(() => toRequest(req, exchange, read));
+      return request;
+    },
+  };
 }
 
 /** The headers Node writes for a Fetch `Response`: every Set-Cookie kept apart, framing left to Node. */
@@ -260,8 +400,12 @@ async function writeResponse(
   const headers = nodeHeaders(response);
   // A body the handler left unread and still arriving is not drained: the connection closes instead.
   if (!exchange.ended && req.complete !== true) headers.connection = 'close';
+  const writeHead = (): void => {
+    if (response.statusText === '') res.writeHead(response.status, headers);
+    else res.writeHead(response.status, response.statusText, headers);
+  };
   if (response.body === null) {
-    res.writeHead(response.status, response.statusText, headers);
+    writeHead();
     res.end();
     return;
   }
@@ -275,41 +419,78 @@ async function writeResponse(
     if (second?.done === true) {
       const body = first.value ?? new Uint8Array(0);
       headers['content-length'] = String(body.byteLength);
-      res.writeHead(response.status, response.statusText, headers);
+      writeHead();
       if (body.byteLength > 0) res.write(body);
       res.end();
       return;
     }
-    res.writeHead(response.status, response.statusText, headers);
+    writeHead();
     if (first.value !== undefined) res.write(first.value);
   } else {
-    res.writeHead(response.status, response.statusText, headers);
+    writeHead();
   }
   await writeBody(reader, res, pending);
 }
 
-/** A JSON error answered by the adapter itself, shaped like the handler's own errors. */
-function adapterError(status: number, code: string): Response {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    vary: 'Origin',
-  };
-  if (status === 405) headers.allow = 'POST, OPTIONS';
-  return new Response(JSON.stringify({ error: code }), { status, headers });
+const encoder = new TextEncoder();
+
+/** Writes an answer the endpoint made itself, with its length: nothing to stream. */
+function writePlainAnswer(
+  answer: PlainAnswer,
+  res: NodeResponseLike,
+  req: NodeRequestLike,
+  exchange: Exchange,
+): void {
+  const headers: Record<string, string> = { ...answer.headers };
+  const body = answer.body === null ? undefined : encoder.encode(answer.body);
+  if (body !== undefined) headers['content-length'] = String(body.byteLength);
+  // A body left unread and still arriving is not drained: the connection closes instead.
+  if (!exchange.ended && req.complete !== true) headers.connection = 'close';
+  res.writeHead(answer.status, headers);
+  res.end(body);
 }
+
+function writeAnswer(
+  answer: PlainAnswer | Response,
+  res: NodeResponseLike,
+  req: NodeRequestLike,
+  exchange: Exchange,
+): Promise<void> | undefined {
+  if (exchange.answered) return undefined;
+  if (res.headersSent) {
+    res.destroy();
+    return undefined;
+  }
+  if (answer instanceof Response) return writeResponse(answer, res, req, exchange);
+  writePlainAnswer(answer, res, req, exchange);
+  return undefined;
+}
+
+/** A JSON error answered by the adapter itself, shaped like the endpoint's own. */
+function adapterError(status: number, code: string): PlainAnswer {
+  const headers = { vary: 'Origin', 'cache-control': 'no-store' };
+  return errorAnswer(
+    status,
+    code,
+    status === 405 ? { ...headers, allow: ALLOWED_METHODS } : headers,
+  );
+}
+
+/** Methods the Fetch API refuses to carry in a `Request`. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /**
  * The Fetch API refuses this request itself (a method it forbids, such as TRACE or CONNECT, or a malformed
  * target): the client's mistake, never a 500.
  */
-function handleRequestError(req: NodeRequestLike): Response {
-  const forbidden = /^(CONNECT|TRACE|TRACK)$/i.test(req.method ?? '');
-  return forbidden ? adapterError(405, 'method_not_allowed') : adapterError(400, 'bad_request');
+function handleRequestError(method: string): PlainAnswer {
+  return FORBIDDEN_METHODS.has(method)
+    ? adapterError(405, 'method_not_allowed')
+    : adapterError(400, 'bad_request');
 }
 
 /** The handler threw instead of answering (a handler of this package never does). */
-function handleFetchError(): Response {
+function handleFetchError(): PlainAnswer {
   return adapterError(500, 'internal_error');
 }
 
@@ -320,26 +501,89 @@ function handleResponseError(error: unknown, res: NodeResponseLike): void {
 
 /** The body did not arrive in time: answer 408, close the connection, and stop the handler's read. */
 function handleBodyTimeout(req: NodeRequestLike, res: NodeResponseLike, exchange: Exchange): void {
-  if (exchange.ended || req.complete === true) return;
+  // A body that has arrived whole (read or not) is not late, however long the handler takes.
+  if (exchange.ended || exchange.answered || req.complete === true) return;
+  writeAnswer(adapterError(408, 'request_timeout'), res, req, exchange);
   exchange.answered = true;
   exchange.abortBody?.(new Error('the request body did not arrive in time'));
-  if (res.headersSent) {
-    res.destroy();
+}
+
+/** Arms the body timeout of a request whose body is still to come; disarmed by its end or by the answer. */
+function armBodyTimeout(
+  req: NodeRequestLike,
+  res: NodeResponseLike,
+  exchange: Exchange,
+  method: string,
+  bodyTimeoutMs: number,
+): void {
+  if (
+    method === 'GET' ||
+    method === 'HEAD' ||
+    req.readableEnded === true ||
+    req.complete === true
+  ) {
     return;
   }
-  writeResponse(adapterError(408, 'request_timeout'), res, req, exchange).catch(() =>
-    res.destroy(),
-  );
+  const timer = setTimeout(() => handleBodyTimeout(req, res, exchange), bodyTimeoutMs);
+  const clear = (): void => clearTimeout(timer);
+  req.on('end', clear);
+  res.once('close', clear);
 }
 
 function readBodyTimeout(options: NodeListenerOptions | undefined): number {
   const value = options?.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(
-      'stencil-current-customer/server: "bodyTimeoutMs" must be a positive number of milliseconds',
-    );
+    throw configError('"bodyTimeoutMs" must be a positive number of milliseconds');
   }
   return value;
+}
+
+/** The direct path: the endpoint of a handler made by createCurrentCustomerHandler, on Node's own objects. */
+function endpointListener(endpoint: Endpoint, bodyTimeoutMs: number): NodeListener {
+  return (req, res) => {
+    const exchange: Exchange = { ended: false, answered: false };
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (FORBIDDEN_METHODS.has(method)) {
+      writeAnswer(handleRequestError(method), res, req, exchange);
+      return;
+    }
+    armBodyTimeout(req, res, exchange, method, bodyTimeoutMs);
+    endpoint(fromNodeRequest(req, method, exchange))
+      .then(
+        (answer) => writeAnswer(answer, res, req, exchange),
+        () => writeAnswer(handleFetchError(), res, req, exchange),
+      )
+      .catch((error: unknown) => handleResponseError(error, res));
+  };
+}
+
+/** The general path: any Fetch handler, given a `Request` and answered from its `Response`. */
+function fetchListener(
+  handler: (request: Request) => Promise<Response>,
+  bodyTimeoutMs: number,
+): NodeListener {
+  return (req, res) => {
+    const exchange: Exchange = { ended: false, answered: false };
+    const method = (req.method ?? 'GET').toUpperCase();
+    armBodyTimeout(req, res, exchange, method, bodyTimeoutMs);
+    const run = async (): Promise<void> => {
+      let request: Request;
+      try {
+        request = toRequest(req, exchange);
+      } catch {
+        await writeAnswer(handleRequestError(method), res, req, exchange);
+        return;
+      }
+      let answer: Response | PlainAnswer;
+      try {
+        answer = await handler(request);
+      } catch {
+        answer = handleFetchError();
+      }
+      await writeAnswer(answer, res, req, exchange);
+    };
+    run().catch((error: unknown) => handleResponseError(error, res));
+  };
 }
 
 /**
@@ -351,38 +595,10 @@ export function toNodeListener(
   handler: (request: Request) => Promise<Response>,
   options?: NodeListenerOptions,
 ): NodeListener {
-  if (typeof handler !== 'function') {
-    throw new TypeError('stencil-current-customer/server: toNodeListener needs a handler function');
-  }
+  if (typeof handler !== 'function') throw configError('toNodeListener needs a handler function');
   const bodyTimeoutMs = readBodyTimeout(options);
-  return (req, res) => {
-    const exchange: Exchange = { ended: false, answered: false };
-    const method = (req.method ?? 'GET').toUpperCase();
-    if (method !== 'GET' && method !== 'HEAD' && !req.readableEnded && req.complete !== true) {
-      const timer = setTimeout(() => handleBodyTimeout(req, res, exchange), bodyTimeoutMs);
-      const clear = (): void => clearTimeout(timer);
-      req.on('end', clear);
-      res.once('close', clear);
-    }
-    const run = async (): Promise<void> => {
-      let response: Response;
-      try {
-        const request = toRequest(req, exchange);
-        try {
-          response = await handler(request);
-        } catch {
-          response = handleFetchError();
-        }
-      } catch {
-        response = handleRequestError(req);
-      }
-      if (exchange.answered) return;
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      await writeResponse(response, res, req, exchange);
-    };
-    run().catch((error: unknown) => handleResponseError(error, res));
-  };
+  const endpoint = endpointOf(handler);
+  return endpoint === undefined
+    ? fetchListener(handler, bodyTimeoutMs)
+    : endpointListener(endpoint, bodyTimeoutMs);
 }
