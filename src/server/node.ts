@@ -182,12 +182,7 @@ function streamBody(req: NodeRequestLike, exchange: Exchange): ReadableStream<Ui
   );
 }
 
-/**
- * The Fetch `Request` for a Node request. Its body: `read` when the body was read already, else what an Express
- * parser left in `req.body`, else a stream from the socket.
- */
-function toRequest(req: NodeRequestLike, exchange: Exchange, read?: Uint8Array): Request {
-  const method = (req.method ?? 'GET').toUpperCase();
+function requestHeaders(req: NodeRequestLike): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(':')) continue;
@@ -198,14 +193,24 @@ function toRequest(req: NodeRequestLike, exchange: Exchange, read?: Uint8Array):
       // A header value fetch refuses: drop it.
     }
   }
+  return headers;
+}
+
+/**
+ * The Fetch `Request` for a Node request, on the general path. Its body: what an Express parser left in
+ * `req.body`, else a stream from the socket.
+ */
+function toRequest(req: NodeRequestLike, exchange: Exchange): Request {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const headers = requestHeaders(req);
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (method !== 'GET' && method !== 'HEAD') {
-    const bytes = read ?? (req.readableEnded ? parsedBody(req.body) : null);
-    if (read !== undefined || req.readableEnded) {
-      if (req.readableEnded) exchange.ended = true;
-      if (bytes !== null) {
-        init.body = new Uint8Array(bytes);
-        headers.set('content-length', String(bytes.byteLength));
+    if (req.readableEnded) {
+      exchange.ended = true;
+      const parsed = parsedBody(req.body);
+      if (parsed !== null) {
+        init.body = parsed;
+        headers.set('content-length', String(parsed.byteLength));
       } else {
         headers.delete('content-length');
       }
@@ -215,6 +220,24 @@ function toRequest(req: NodeRequestLike, exchange: Exchange, read?: Uint8Array):
     }
   }
   return new Request(requestUrl(req), init);
+}
+
+/**
+ * The `Request` the app's callbacks get on the direct path. As on the Fetch path, a body the endpoint has read is
+ * used up (`bodyUsed`); a body it has not read is not handed over (the socket is the endpoint's).
+ */
+function callbackRequest(req: NodeRequestLike, read: Uint8Array | undefined): Request {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const headers = requestHeaders(req);
+  headers.delete('content-length');
+  const hasBody = read !== undefined && method !== 'GET' && method !== 'HEAD';
+  const request = new Request(requestUrl(req), {
+    method,
+    headers,
+    body: hasBody ? new Uint8Array(read) : null,
+  });
+  if (hasBody) request.arrayBuffer().catch(() => {});
+  return request;
 }
 
 /** A `Request` built on first use: most answers never need one. */
@@ -302,7 +325,6 @@ function fromNodeRequest(
   exchange: Exchange,
 ): EndpointRequest {
   let read: Uint8Array | undefined;
-  let request: Request | undefined;
   // An Express parser has consumed the stream: its result stands for the body, as on the Fetch path.
   const parsed = req.readableEnded === true ? parsedBody(req.body) : undefined;
   if (req.readableEnded === true) exchange.ended = true;
@@ -326,10 +348,7 @@ function fromNodeRequest(
       if (body !== 'too_large') read = body;
       return body;
     },
-    toRequest() {
-      request ??= lazyRequest(() => toRequest(req, exchange, read));
-      return request;
-    },
+    toRequest: () => lazyRequest(() => callbackRequest(req, read)),
   };
 }
 
