@@ -8,9 +8,11 @@
 //   node-fetch toNodeListener((request) => handler(request)): the same handler reached as any Fetch handler is,
 //             through a Request and a Response (the adapter's general path)
 // then extra rounds of toNodeListener with an async store lookup, and with 50% invalid tokens (floor alike).
-// Prints req/s, p99 latency, non-2xx and errors, and each server's ratio to the floor (best of the rounds).
+// Prints req/s, p99 latency, non-2xx and errors, and each server's ratio to the floor (best of the rounds); and
+// the server process's CPU time per request (lowest of the rounds), which a busy machine disturbs much less than
+// req/s, with the floor's CPU per request divided by each server's (higher is better, as for req/s).
 // Run with `npm run bench:load`. Options (environment): DURATION=3 (seconds per round), ROUNDS=2, CONNECTIONS=50,
-// WARMUP=1, RSS_SECONDS=0 (set 30 for the memory run: RSS of the toNodeListener server before and after that
+// WARMUP=2, RSS_SECONDS=0 (set 30 for the memory run: RSS of the toNodeListener server before and after that
 // many seconds of load), ONLY=floor,node (a subset of servers).
 import { fork } from 'node:child_process';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
@@ -146,6 +148,10 @@ async function startServer(kind) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.on('message', (message) => {
     if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send({ cpu: user + system });
+    }
     // A normal exit, so that --cpu-prof writes its profile.
     if (message === 'exit') {
       server.closeAllConnections();
@@ -190,10 +196,11 @@ function spawnServer(kind) {
   });
 }
 
-function rssOf(child) {
+/** Asks a server for its RSS (`'rss'`, bytes) or the CPU time it has used (`'cpu'`, microseconds). */
+function ask(child, what) {
   return new Promise((resolve) => {
-    child.once('message', (message) => resolve(message.rss));
-    child.send('rss');
+    child.once('message', (message) => resolve(message[what]));
+    child.send(what);
   });
 }
 
@@ -210,6 +217,7 @@ async function load(port, seconds, bodies) {
   return {
     rps: result.requests.average,
     p99: result.latency.p99,
+    total: result.requests.total,
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -219,7 +227,7 @@ async function load(port, seconds, bodies) {
 async function main() {
   const duration = Number(process.env.DURATION ?? 3);
   const rounds = Number(process.env.ROUNDS ?? 2);
-  const warmup = Number(process.env.WARMUP ?? 1);
+  const warmup = Number(process.env.WARMUP ?? 2);
   const rssSeconds = Number(process.env.RSS_SECONDS ?? 0);
   const only = process.env.ONLY?.split(',');
   const valid = JSON.stringify({ token: makeToken() });
@@ -257,13 +265,19 @@ async function main() {
       const server = running.get(c.kind);
       if (!server) continue;
       if (warmup > 0) await load(server.port, warmup, c.bodies);
-      results.get(c.label).push(await load(server.port, duration, c.bodies));
+      const cpuBefore = await ask(server.child, 'cpu');
+      const result = await load(server.port, duration, c.bodies);
+      const cpu = (await ask(server.child, 'cpu')) - cpuBefore;
+      results.get(c.label).push({ ...result, cpuPerRequest: cpu / Math.max(1, result.total) });
     }
   }
 
+  // The best round's figures, and the lowest server CPU time per request of all rounds (the least disturbed).
   const best = (label) => {
     const list = results.get(label) ?? [];
-    return list.length === 0 ? undefined : list.reduce((a, b) => (b.rps > a.rps ? b : a));
+    if (list.length === 0) return undefined;
+    const top = list.reduce((a, b) => (b.rps > a.rps ? b : a));
+    return { ...top, cpuPerRequest: Math.min(...list.map((r) => r.cpuPerRequest)) };
   };
   const floor = best(SERVERS[0][1]);
   const floorMixed = best('floor, 50% invalid tokens');
@@ -273,15 +287,16 @@ async function main() {
   );
   const width = Math.max(...cases.map(({ label }) => label.length));
   console.log(
-    `${'server'.padEnd(width)}  ${'req/s'.padStart(8)}  ${'p99 ms'.padStart(6)}  ${'2xx'.padStart(7)}  ${'non-2xx'.padStart(7)}  ${'errors'.padStart(6)}  x floor`,
+    `${'server'.padEnd(width)}  ${'req/s'.padStart(8)}  ${'p99 ms'.padStart(6)}  ${'2xx'.padStart(7)}  ${'non-2xx'.padStart(7)}  ${'errors'.padStart(6)}  x floor  ${'CPU µs/req'.padStart(10)}  floor/CPU`,
   );
   for (const c of cases) {
     const r = best(c.label);
     if (!r) continue;
     const base = c.mixed ? floorMixed : floor;
     const ratio = base ? (r.rps / base.rps).toFixed(2) : '-';
+    const cpuRatio = base ? (base.cpuPerRequest / r.cpuPerRequest).toFixed(2) : '-';
     console.log(
-      `${c.label.padEnd(width)}  ${Math.round(r.rps).toLocaleString('en-US').padStart(8)}  ${String(r.p99).padStart(6)}  ${String(r.ok).padStart(7)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}  ${ratio}`,
+      `${c.label.padEnd(width)}  ${Math.round(r.rps).toLocaleString('en-US').padStart(8)}  ${String(r.p99).padStart(6)}  ${String(r.ok).padStart(7)}  ${String(r.non2xx).padStart(7)}  ${String(r.errors).padStart(6)}  ${ratio.padStart(7)}  ${r.cpuPerRequest.toFixed(0).padStart(10)}  ${cpuRatio.padStart(9)}`,
     );
   }
   const ours = best('toNodeListener(handler)');
@@ -290,16 +305,18 @@ async function main() {
     const goal = ours.rps >= 0.75 * floor.rps && ours.rps >= fastify.rps;
     console.log(
       `\ngoal (toNodeListener >= 0.75 x floor and >= Fastify): ${goal ? 'met' : 'NOT met'} ` +
-        `(${(ours.rps / floor.rps).toFixed(2)} x floor, ${(ours.rps / fastify.rps).toFixed(2)} x Fastify)`,
+        `(${(ours.rps / floor.rps).toFixed(2)} x floor, ${(ours.rps / fastify.rps).toFixed(2)} x Fastify in req/s; ` +
+        `by server CPU per request ${(floor.cpuPerRequest / ours.cpuPerRequest).toFixed(2)} x floor, ` +
+        `${(fastify.cpuPerRequest / ours.cpuPerRequest).toFixed(2)} x Fastify)`,
     );
   }
 
   const node = running.get('node');
   if (rssSeconds > 0 && node) {
     const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-    const before = await rssOf(node.child);
+    const before = await ask(node.child, 'rss');
     const r = await load(node.port, rssSeconds, [valid]);
-    const after = await rssOf(node.child);
+    const after = await ask(node.child, 'rss');
     console.log(
       `\ntoNodeListener(handler), ${rssSeconds} s of load (${Math.round(r.rps).toLocaleString('en-US')} req/s, ` +
         `${r.non2xx} non-2xx, ${r.errors} errors): RSS ${mb(before)} before, ${mb(after)} after`,

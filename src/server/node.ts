@@ -74,7 +74,7 @@ export interface NodeListenerOptions {
 export type NodeListener = (request: NodeRequestLike, response: NodeResponseLike) => void;
 
 /** The default of `bodyTimeoutMs`: a token body is well under 1 KiB. */
-export const BODY_TIMEOUT_MS = 10_000;
+const BODY_TIMEOUT_MS = 10_000;
 
 /** Request headers that describe the connection, not the request: not handed to the Fetch API. */
 const HOP_BY_HOP = new Set([
