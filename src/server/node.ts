@@ -56,7 +56,7 @@ export interface NodeResponseLike {
     headers: Record<string, string | string[]>,
   ): unknown;
   write(chunk: Uint8Array): boolean;
-  end(chunk?: Uint8Array): unknown;
+  end(chunk?: string): unknown;
   on(event: 'close' | 'error', listener: () => void): unknown;
   off(event: 'close' | 'error', listener: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
@@ -323,6 +323,7 @@ function fromNodeRequest(
   req: NodeRequestLike,
   method: string,
   exchange: Exchange,
+  armTimeout: () => void,
 ): EndpointRequest {
   let read: Uint8Array | undefined;
   // An Express parser has consumed the stream: its result stands for the body, as on the Fetch path.
@@ -340,6 +341,7 @@ function fromNodeRequest(
           : String(parsed.byteLength),
     authorization: headerValue(req, 'authorization'),
     async readBody(limit) {
+      if (parsed === undefined) armTimeout();
       const body =
         parsed === undefined
           ? await readNodeBody(req, limit, exchange)
@@ -451,7 +453,24 @@ async function writeResponse(
   await writeBody(reader, res, pending);
 }
 
-const encoder = new TextEncoder();
+/** The UTF-8 length of a string, without encoding it. */
+function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      // A surrogate pair is one code point of 4 bytes; a lone surrogate is written as U+FFFD (3 bytes).
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i++;
+      } else length += 3;
+    } else length += 3;
+  }
+  return length;
+}
 
 /** Writes an answer the endpoint made itself, with its length: nothing to stream. */
 function writePlainAnswer(
@@ -461,12 +480,13 @@ function writePlainAnswer(
   exchange: Exchange,
 ): void {
   const headers: Record<string, string> = { ...answer.headers };
-  const body = answer.body === null ? undefined : encoder.encode(answer.body);
-  if (body !== undefined) headers['content-length'] = String(body.byteLength);
+  if (answer.body !== null) headers['content-length'] = String(utf8Length(answer.body));
   // A body left unread and still arriving is not drained: the connection closes instead.
   if (!exchange.ended && req.complete !== true) headers.connection = 'close';
   res.writeHead(answer.status, headers);
-  res.end(body);
+  // A string: Node sends it in one write with the head.
+  if (answer.body === null) res.end();
+  else res.end(answer.body);
 }
 
 function writeAnswer(
@@ -566,8 +586,9 @@ function endpointListener(endpoint: Endpoint, bodyTimeoutMs: number): NodeListen
       writeAnswer(handleRequestError(method), res, req, exchange);
       return;
     }
-    armBodyTimeout(req, res, exchange, method, bodyTimeoutMs);
-    endpoint(fromNodeRequest(req, method, exchange))
+    // The timeout is armed when the endpoint starts reading a body that has not arrived whole (most have by then).
+    const armTimeout = (): void => armBodyTimeout(req, res, exchange, method, bodyTimeoutMs);
+    endpoint(fromNodeRequest(req, method, exchange, armTimeout))
       .then(
         (answer) => writeAnswer(answer, res, req, exchange),
         () => writeAnswer(handleFetchError(), res, req, exchange),

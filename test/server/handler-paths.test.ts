@@ -44,6 +44,7 @@ const configurations = {
     onError: () => {},
   },
   nothing: { onCustomer: () => undefined },
+  unicode: { onCustomer: () => ({ name: 'Zoë Ångström 😀 中文', lone: '\ud800' }) },
   response: {
     onCustomer: ({ customer }) =>
       new Response(`customer ${customer.id}`, {
@@ -461,6 +462,19 @@ const cases: Case[] = [
     status: 500,
     answer: { error: 'internal_error' },
     answerHeaders: withCors,
+  },
+  {
+    name: 'onCustomer returns text beyond ASCII: its length in bytes, not in characters',
+    configuration: 'unicode',
+    headers: fromStore,
+    body: json,
+    status: 200,
+    answer: { name: 'Zoë Ångström 😀 中文', lone: '\ud800' },
+    answerHeaders: {
+      'content-length': String(
+        Buffer.byteLength(JSON.stringify({ name: 'Zoë Ångström 😀 中文', lone: '\ud800' })),
+      ),
+    },
   },
   {
     name: 'onCustomer returns nothing: 204',
