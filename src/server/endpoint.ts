@@ -37,7 +37,7 @@ export interface EndpointRequest {
   toRequest(): Request;
 }
 
-/** An answer the endpoint made itself. */
+/** An answer the endpoint made itself. Its header record is its own: a wrapper may add to it. */
 export interface PlainAnswer {
   status: number;
   headers: HeaderRecord;
@@ -228,7 +228,7 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
           ? defaultAnswer(customer)
           : await onCustomer(customer, request.toRequest());
       if (answer instanceof Response) return withHeaders(answer, headers);
-      if (answer === undefined) return { status: 204, headers, body: null };
+      if (answer === undefined) return { status: 204, headers: { ...headers }, body: null };
       return jsonAnswer(200, answer, headers);
     } catch (error) {
       report(error, token);

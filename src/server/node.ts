@@ -340,15 +340,18 @@ function fromNodeRequest(
           ? null
           : String(parsed.byteLength),
     authorization: headerValue(req, 'authorization'),
-    async readBody(limit) {
-      if (parsed === undefined) armTimeout();
-      const body =
-        parsed === undefined
-          ? await readNodeBody(req, limit, exchange)
-          : (parsed ?? new Uint8Array(0));
-      if (body !== 'too_large' && body.byteLength > limit) return 'too_large';
-      if (body !== 'too_large') read = body;
-      return body;
+    readBody(limit) {
+      if (parsed !== undefined) {
+        const body = parsed ?? new Uint8Array(0);
+        if (body.byteLength > limit) return Promise.resolve('too_large');
+        read = body;
+        return Promise.resolve(body);
+      }
+      armTimeout();
+      return readNodeBody(req, limit, exchange).then((body) => {
+        if (body !== 'too_large') read = body;
+        return body;
+      });
     },
     toRequest: () => lazyRequest(() => callbackRequest(req, read)),
   };
@@ -479,7 +482,7 @@ function writePlainAnswer(
   req: NodeRequestLike,
   exchange: Exchange,
 ): void {
-  const headers: Record<string, string> = { ...answer.headers };
+  const { headers } = answer;
   if (answer.body !== null) headers['content-length'] = String(utf8Length(answer.body));
   // A body left unread and still arriving is not drained: the connection closes instead.
   if (!exchange.ended && req.complete !== true) headers.connection = 'close';
