@@ -315,11 +315,18 @@ async function main() {
   if (rssSeconds > 0 && node) {
     const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
     const before = await ask(node.child, 'rss');
+    // RSS every 5 s during the run: flat memory levels off instead of climbing.
+    const samples = [];
+    const sampler = setInterval(() => {
+      ask(node.child, 'rss').then((rss) => samples.push(rss));
+    }, 5000);
     const r = await load(node.port, rssSeconds, [valid]);
+    clearInterval(sampler);
     const after = await ask(node.child, 'rss');
     console.log(
       `\ntoNodeListener(handler), ${rssSeconds} s of load (${Math.round(r.rps).toLocaleString('en-US')} req/s, ` +
-        `${r.non2xx} non-2xx, ${r.errors} errors): RSS ${mb(before)} before, ${mb(after)} after`,
+        `${r.non2xx} non-2xx, ${r.errors} errors): RSS ${mb(before)} before, ${mb(after)} after; ` +
+        `every 5 s: ${samples.map(mb).join(', ')}`,
     );
   }
   for (const { child } of running.values()) {
