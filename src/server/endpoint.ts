@@ -67,6 +67,9 @@ function isJson(contentType: string | null): boolean {
 
 type TokenResult = { token: string } | { status: number; code: string };
 
+/** Stateless between calls (no `stream` option), so one serves every request. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The token from an `Authorization: Bearer` header, else from a JSON body `{"token": "…"}`. */
 async function tokenFromRequest(request: EndpointRequest): Promise<TokenResult> {
   const bearer = request.authorization === null ? undefined : bearerToken(request.authorization);
@@ -89,7 +92,7 @@ async function tokenFromRequest(request: EndpointRequest): Promise<TokenResult> 
   if (body === 'too_large') return { status: 413, code: 'payload_too_large' };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    parsed = JSON.parse(utf8.decode(body));
   } catch {
     return { status: 400, code: 'invalid_json' };
   }

@@ -550,13 +550,51 @@ function handleBodyTimeout(req: NodeRequestLike, res: NodeResponseLike, exchange
   exchange.abortBody?.(new Error('the request body did not arrive in time'));
 }
 
+/**
+ * The body deadlines of one listener. A request whose body is still arriving is added with its deadline, and one
+ * shared interval finds the late ones (within a tenth of the timeout), so a request costs a map entry, not a timer
+ * of its own.
+ */
+interface BodyDeadlines {
+  /** Calls `onLate` once the body is late; the returned function cancels that. */
+  add(onLate: () => void): () => void;
+}
+
+function createBodyDeadlines(timeoutMs: number): BodyDeadlines {
+  const pending = new Map<() => void, number>();
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+  const sweep = (): void => {
+    const now = Date.now();
+    for (const [onLate, deadline] of pending) {
+      if (deadline > now) continue;
+      pending.delete(onLate);
+      onLate();
+    }
+    if (pending.size === 0 && sweeper !== undefined) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  return {
+    add(onLate) {
+      pending.set(onLate, Date.now() + timeoutMs);
+      if (sweeper === undefined) {
+        sweeper = setInterval(sweep, Math.max(10, Math.min(1000, timeoutMs / 10)));
+        // Pending deadlines alone do not keep the process alive.
+        (sweeper as { unref?: () => void }).unref?.();
+      }
+      return () => pending.delete(onLate);
+    },
+  };
+}
+
 /** Arms the body timeout of a request whose body is still to come; disarmed by its end or by the answer. */
 function armBodyTimeout(
   req: NodeRequestLike,
   res: NodeResponseLike,
   exchange: Exchange,
   method: string,
-  bodyTimeoutMs: number,
+  deadlines: BodyDeadlines,
 ): void {
   if (
     method === 'GET' ||
@@ -566,8 +604,10 @@ function armBodyTimeout(
   ) {
     return;
   }
-  const timer = setTimeout(() => handleBodyTimeout(req, res, exchange), bodyTimeoutMs);
-  const clear = (): void => clearTimeout(timer);
+  const cancel = deadlines.add(() => handleBodyTimeout(req, res, exchange));
+  const clear = (): void => {
+    cancel();
+  };
   req.on('end', clear);
   res.once('close', clear);
 }
@@ -582,6 +622,7 @@ function readBodyTimeout(options: NodeListenerOptions | undefined): number {
 
 /** The direct path: the endpoint of a handler made by createCurrentCustomerHandler, on Node's own objects. */
 function endpointListener(endpoint: Endpoint, bodyTimeoutMs: number): NodeListener {
+  const deadlines = createBodyDeadlines(bodyTimeoutMs);
   return (req, res) => {
     const exchange: Exchange = { ended: false, answered: false };
     const method = (req.method ?? 'GET').toUpperCase();
@@ -590,7 +631,7 @@ function endpointListener(endpoint: Endpoint, bodyTimeoutMs: number): NodeListen
       return;
     }
     // The timeout is armed when the endpoint starts reading a body that has not arrived whole (most have by then).
-    const armTimeout = (): void => armBodyTimeout(req, res, exchange, method, bodyTimeoutMs);
+    const armTimeout = (): void => armBodyTimeout(req, res, exchange, method, deadlines);
     endpoint(fromNodeRequest(req, method, exchange, armTimeout))
       .then(
         (answer) => writeAnswer(answer, res, req, exchange),
@@ -605,10 +646,11 @@ function fetchListener(
   handler: (request: Request) => Promise<Response>,
   bodyTimeoutMs: number,
 ): NodeListener {
+  const deadlines = createBodyDeadlines(bodyTimeoutMs);
   return (req, res) => {
     const exchange: Exchange = { ended: false, answered: false };
     const method = (req.method ?? 'GET').toUpperCase();
-    armBodyTimeout(req, res, exchange, method, bodyTimeoutMs);
+    armBodyTimeout(req, res, exchange, method, deadlines);
     const run = async (): Promise<void> => {
       let request: Request;
       try {
