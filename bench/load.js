@@ -12,12 +12,13 @@
 // the server process's CPU time per request (lowest of the rounds), which a busy machine disturbs much less than
 // req/s, with the floor's CPU per request divided by each server's (higher is better, as for req/s).
 // Run with `npm run bench:load`. Options (environment): DURATION=3 (seconds per round), ROUNDS=2, CONNECTIONS=50,
-// WARMUP=2, RSS_SECONDS=0 (set 30 for the memory run: RSS of the toNodeListener server before and after that
-// many seconds of load), ONLY=floor,node (a subset of servers).
+// WARMUP=2, RSS_SECONDS=0 (set 30 for the memory run: RSS of the toNodeListener server before, during and after
+// that many seconds of load), ONLY=floor,node (a subset of servers), BASELINE_DIST=path/to/dist/server.js (another
+// build served as "baseline", such as an earlier version), PROFILE=node,... (CPU profiles of those servers).
 import { fork } from 'node:child_process';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const CLIENT_ID = 'bench-client-id';
 const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
@@ -131,7 +132,10 @@ async function startServer(kind) {
   } else if (kind === 'fastify') {
     await fastifyServer(server);
   } else {
-    const { createCurrentCustomerHandler, toNodeListener } = await import('../dist/server.js');
+    // BASELINE_DIST=path/to/other/dist/server.js serves the kind "baseline" from another build, e.g. an older one.
+    const entry =
+      kind === 'baseline' ? pathToFileURL(process.env.BASELINE_DIST).href : '../dist/server.js';
+    const { createCurrentCustomerHandler, toNodeListener } = await import(entry);
     const handler = createCurrentCustomerHandler(await handlerOptions(kind));
     if (kind === 'hono') {
       const { getRequestListener } = await import('@hono/node-server');
@@ -233,12 +237,17 @@ async function main() {
   const valid = JSON.stringify({ token: makeToken() });
   const invalid = JSON.stringify({ token: makeToken('not-the-secret-0123456789abcdefgh') });
 
+  const servers = process.env.BASELINE_DIST
+    ? [...SERVERS, ['baseline', `toNodeListener(handler) from ${process.env.BASELINE_DIST}`]]
+    : SERVERS;
   const cases = [
-    ...SERVERS.filter(([kind]) => !only || only.includes(kind)).map(([kind, label]) => ({
-      kind,
-      label,
-      bodies: [valid],
-    })),
+    ...servers
+      .filter(([kind]) => !only || only.includes(kind))
+      .map(([kind, label]) => ({
+        kind,
+        label,
+        bodies: [valid],
+      })),
     { kind: 'node-lookup', label: 'toNodeListener(handler), async store lookup', bodies: [valid] },
     { kind: 'floor', label: 'floor, 50% invalid tokens', bodies: [valid, invalid], mixed: true },
     {
