@@ -322,3 +322,34 @@ describe('bodyTimeoutMs', () => {
     }
   });
 });
+
+describe('the failure stages of the general path', () => {
+  it('answers a Fetch handler that throws with 500 internal_error, and keeps serving', async () => {
+    let calls = 0;
+    const port = await listen(
+      toNodeListener(async (request) => {
+        calls += 1;
+        await request.text();
+        if (calls === 1) throw new Error('boom');
+        return new Response('fine');
+      }),
+    );
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const failed = await postThrough(agent, port);
+      expect(failed.status).toBe(500);
+      expect(JSON.parse(failed.body)).toEqual({ error: 'internal_error' });
+      expect(failed.headers['cache-control']).toBe('no-store');
+      const next = await postThrough(agent, port);
+      expect([next.status, next.body, next.reusedSocket]).toEqual([200, 'fine', true]);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('refuses a handler that is not a function with a TypeError naming toNodeListener', () => {
+    expect(() => toNodeListener('handler' as unknown as () => Promise<Response>)).toThrow(
+      /^stencil-current-customer\/server: toNodeListener needs a handler function$/,
+    );
+  });
+});
