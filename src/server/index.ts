@@ -13,6 +13,7 @@ export {
 export type { HmacImplementation } from './hmac.js';
 export {
   type NodeListener,
+  type NodeListenerOptions,
   type NodeRequestLike,
   type NodeResponseLike,
   toNodeListener,
