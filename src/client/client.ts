@@ -140,7 +140,6 @@ export const createCurrentCustomer = <TResponse = unknown>(
   const forget = () => {
     token = claims = null;
     expiresAt = deadline = 0;
-    void tabs?.hold(false);
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -365,7 +364,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       );
       forget();
       if (response.status === 404) {
-        tabs?.send({ type: 'guest' });
+        tabs?.send({ type: 'state', token: null });
         logout();
         return null;
       }
@@ -375,7 +374,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       // Local clocks only: the storefront's clock may differ from this one by minutes.
       const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
       // Other tabs hear of every token, another customer's included: that is how a switch spreads.
-      tabs?.send({ type: 'token', token: jwt, ttl });
+      tabs?.send({ type: 'state', token: jwt, ttl });
       accept(jwt, decoded, ttl);
       return jwt;
     } catch (e) {
@@ -419,8 +418,8 @@ export const createCurrentCustomer = <TResponse = unknown>(
           try {
             data = text ? JSON.parse(text) : null;
           } catch {}
-        tabs?.send({ type: 'answer', token: jwt as string, data });
         take(jwt as string, data as TResponse);
+        share();
         return data as TResponse;
       } catch (error) {
         if (retried || (error as CurrentCustomerError).code !== 'backend_http_401') {
@@ -437,43 +436,53 @@ export const createCurrentCustomer = <TResponse = unknown>(
   const take = (jwt: string, data: TResponse) => {
     answered = jwt;
     response = data;
-    if (valid() && token === jwt) void tabs?.hold(true);
     emit('response', data, 'data');
   };
 
   // ---------------------------------------------------------------------------------------------
   // Other tabs (see tabs.ts for the protocol)
   // ---------------------------------------------------------------------------------------------
+  /**
+   * Tells the other tabs the valid token this one holds, with its answer when there is one. (Only a
+   * 404 just received says "nobody": an old one may be stale.)
+   */
+  const share = () => {
+    if (valid())
+      tabs?.send({
+        type: 'state',
+        token,
+        ttl: remaining(),
+        answered: answered === token,
+        data: response,
+      });
+  };
+
   const receive = (message: TabMessage) => {
-    if (message.type === 'ask') {
-      if (valid() && token) {
-        tabs?.send({ type: 'token', token, ttl: remaining() });
-        if (answered === token) tabs?.send({ type: 'answer', token, data: response });
-      }
-    } else if (message.type === 'guest') {
+    if (message.type === 'ask') share();
+    else if (message.token === null) {
       if (seen !== null || !halted) logout();
-    } else if (message.type === 'token') {
-      if (message.token !== token) {
-        try {
+    } else {
+      try {
+        if (message.token !== token) {
           const decoded = decodeToken(message.token);
           forget();
-          accept(message.token, decoded, message.ttl);
+          accept(message.token, decoded, message.ttl as number);
           // In line behind the tab that fetched it: if that tab goes away before posting, this one
           // posts; if not, it finds the answer and does nothing.
           if (started && autoRefresh) refresh();
-        } catch {
-          // Another customer's token: observe() emitted `changed`.
         }
+        if (message.answered && message.token === token && answered !== token)
+          take(message.token, message.data as TResponse);
+      } catch {
+        // Another customer's token: observe() emitted `changed`.
       }
-    } else if (message.token === token && answered !== token) {
-      take(message.token, message.data as TResponse);
     }
     heard?.();
   };
 
-  /** Waits, at most ASK_TIMEOUT ms, for another tab's token and answer, if another tab holds some. */
+  /** Waits, at most ASK_TIMEOUT ms, for another tab's token and answer, if another tab is open. */
   const askOthers = async () => {
-    if (!tabs || !(await tabs.othersHold())) return;
+    if (!tabs || !(await tabs.othersOpen())) return;
     tabs.send({ type: 'ask' });
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -535,7 +544,6 @@ export const createCurrentCustomer = <TResponse = unknown>(
       if (!valid() && !(await fetchToken())) return;
       if (posted && generation === since) answered = token as string;
       if (answered !== token) await post();
-      if (valid() && answered === token) await tabs?.hold(true);
     })
       .catch((error) => {
         if (retryable(error)) arm(REFRESH_RETRY_DELAY);

@@ -96,11 +96,8 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
   if (resolved.credentials !== 'omit' && resolved.credentials !== 'include')
     fail('credentials', 'omit or include');
   const customerId = given.customerId ?? null;
-  const isId =
-    typeof customerId === 'number'
-      ? Number.isFinite(customerId)
-      : typeof customerId === 'string' && customerId !== '';
-  if (customerId !== null && !isId) fail('customerId', 'a number or a non-empty string');
+  if (customerId !== null && typeof customerId !== 'number' && typeof customerId !== 'string')
+    fail('customerId', 'a number or a string');
   resolved.customerId = customerId;
   return resolved as ResolvedOptions;
 };

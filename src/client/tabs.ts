@@ -7,36 +7,36 @@
  *
  * - A `BroadcastChannel` named `current-customer:<location origin>:<app client id>` carries
  *   {@link TabMessage}s to every other tab of the store and app (never back to the sender):
- *   - `token`: a tab fetched a token. `ttl` is how many milliseconds it stays valid, counted on the
- *     sender's monotonic clock, so the receiver need not trust anyone's wall clock. A token for
- *     another customer than a receiver's page is how a switch travels: the receiver drops it.
- *   - `guest`: a tab's storefront request answered 404 (nobody is logged in).
- *   - `answer`: the backend's answer to POSTing `token`. A receiver takes it only while `token` is
- *     its own current token, so an answer that arrives after a switch or a refresh is ignored.
- *   - `ask`: a tab that needs a token asks the others; a tab holding a valid token replies with a
- *     `token` message, and with an `answer` when it has one.
+ *   - `state`: what a tab holds, sent when it fetched a token (or got a 404: `token` is `null`), when
+ *     it got the backend's answer, and in reply to `ask`. `ttl` is counted on the sender's monotonic
+ *     clock, so no tab trusts another's wall clock. A token for another customer than a receiver's
+ *     page is how a switch travels: that receiver drops it and emits `changed`. An answer is taken
+ *     only with its own token, so an answer about a token that is no longer current is ignored.
+ *   - `ask`: a tab that needs a token asks; a tab holding a valid token replies with its `state`.
  *
  * - Web Locks (`navigator.locks`), two of them:
  *   - `<channel name>` (exclusive) is held while a tab fetches or posts, so one tab works at a time.
  *     A tab that gets it checks first whether what it came to do was done meanwhile (the token and
  *     the answer arrived on the channel while it waited) and then does nothing. A tab that goes
- *     away mid-request loses the lock with its document: the next tab in line carries on.
- *   - `<channel name>:state` (shared) is held by every tab that holds a valid token and its answer.
- *     Before fetching, a tab asks `locks.query()` whether any other tab holds it: only then does it
- *     send `ask` and wait (at most {@link ASK_TIMEOUT} ms) for a reply, so a lone tab never waits.
- *     The holder takes it before it lets the exclusive lock go, so a tab next in line always sees it
- *     (the channel and the lock manager do not promise to deliver in one order).
+ *     away mid-request loses the lock with its document, and the next tab in line carries on.
+ *   - `<channel name>:tab` (shared) is held by every open tab. A tab that needs a token or an
+ *     answer asks `locks.query()` whether any other tab is open: only then does it send `ask` and
+ *     wait (at most {@link ASK_TIMEOUT} ms) for a reply, so a lone tab never waits. This also covers
+ *     the one race the parts leave open: the channel and the lock manager do not promise to deliver
+ *     in one order, so the next tab in line may get the lock before the answer that preceded it.
  *
  * Without `BroadcastChannel` or Web Locks, {@link openTabs} returns `undefined` and each tab works on
  * its own. This module only moves messages and locks; what a message means is the client's business.
  */
 
-/** What one tab tells the others. */
+/**
+ * What one tab tells the others: `ask` for the current state, or the `state` this tab holds. A
+ * `token` of `null` means nobody is logged in; `ttl` is how many milliseconds the token stays valid
+ * (on the sender's monotonic clock); `answered` says that `data` is the backend's answer to it.
+ */
 export type TabMessage =
-  | { type: 'token'; token: string; ttl: number }
-  | { type: 'guest' }
-  | { type: 'answer'; token: string; data: unknown }
-  | { type: 'ask' };
+  | { type: 'ask' }
+  | { type: 'state'; token: string | null; ttl?: number; answered?: boolean; data?: unknown };
 
 /** How long a tab that needs a token waits for another tab's reply before fetching itself. */
 export const ASK_TIMEOUT = 50;
@@ -46,11 +46,9 @@ export interface Tabs {
   send(message: TabMessage): void;
   /** Runs `task` holding the exclusive lock; `signal` gives up waiting for it. */
   exclusive(task: () => Promise<void>, signal: AbortSignal): Promise<void>;
-  /** Takes (`true`) or lets go of (`false`) the shared state lock; resolves once that is done. */
-  hold(holding: boolean): Promise<void>;
-  /** Whether another tab holds the state lock, so that asking may help. */
-  othersHold(): Promise<boolean>;
-  /** Closes the channel and lets go of the state lock. */
+  /** Whether another tab of this store and app is open, so that asking may help. */
+  othersOpen(): Promise<boolean>;
+  /** Closes the channel and lets go of the tab lock. */
   close(): void;
 }
 
@@ -62,56 +60,38 @@ export const openTabs = (
   const locks = globalThis.navigator?.locks;
   if (typeof BroadcastChannel !== 'function' || !locks) return undefined;
   const name = `current-customer:${location.origin}:${appClientId}`;
-  const stateLock = `${name}:state`;
+  const tabLock = `${name}:tab`;
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event: MessageEvent<TabMessage>) => receive(event.data);
-
-  /** Set while this tab holds (or waits for) the state lock: calling it lets go. */
-  let release: (() => void) | undefined;
-  /** Resolves when the state lock was granted. */
-  let granted: Promise<void> = Promise.resolve();
-  /** Resolves when the state lock was let go. */
-  let released: Promise<unknown> = Promise.resolve();
+  // Held (shared) from here to close(), so that other tabs can count this one; `mine` once granted,
+  // so that this tab does not count itself.
+  let open = true;
   let mine = false;
-
-  const hold = (holding: boolean): Promise<void> => {
-    if (holding && !release) {
-      const letGo = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      granted = new Promise<void>((resolve) => {
-        released = locks
-          .request(stateLock, { mode: 'shared' }, () => {
+  let letGo: (() => void) | undefined;
+  locks
+    .request(tabLock, { mode: 'shared' }, () =>
+      open
+        ? new Promise<void>((resolve) => {
             mine = true;
-            resolve();
-            return letGo;
+            letGo = resolve;
           })
-          .catch(() => resolve())
-          .finally(() => {
-            mine = false;
-          });
-      });
-    } else if (!holding && release) {
-      release();
-      release = undefined;
-      return released.then(() => {});
-    }
-    return holding ? granted : released.then(() => {});
-  };
+        : undefined,
+    )
+    .catch(() => {});
 
   return {
     send: (message) => channel.postMessage(message),
     async exclusive(task, signal) {
       await locks.request(name, { signal }, task);
     },
-    hold,
-    async othersHold() {
+    async othersOpen() {
       const { held = [] } = await locks.query();
-      return held.filter((lock) => lock.name === stateLock).length > (mine ? 1 : 0);
+      return held.filter((lock) => lock.name === tabLock).length > (mine ? 1 : 0);
     },
     close() {
+      open = mine = false;
       channel.close();
-      void hold(false);
+      letGo?.();
     },
   };
 };
