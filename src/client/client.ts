@@ -187,7 +187,8 @@ export const createCurrentCustomer = <TResponse = unknown>(
     // Debug logs name the event, never the token.
     if (config.debug) console.debug(`current-customer:${type}`, appClientId);
     for (const entry of [...handlers])
-      if (entry[0] === type && handlers.has(entry)) call(entry[1] as Handler<K, TResponse>, payload);
+      if (entry[0] === type && handlers.has(entry))
+        call(entry[1] as Handler<K, TResponse>, payload);
     doc?.dispatchEvent(
       new CustomEvent(`current-customer:${type}`, {
         detail: key ? { appClientId, [key]: payload } : { appClientId, ...(payload as object) },
@@ -196,7 +197,8 @@ export const createCurrentCustomer = <TResponse = unknown>(
   };
   const report = (error: CurrentCustomerError) => {
     // An abort is ours; a change has its own event.
-    if (error.code !== 'aborted' && error.code !== 'customer_changed') emit('error', error, 'error');
+    if (error.code !== 'aborted' && error.code !== 'customer_changed')
+      emit('error', error, 'error');
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -364,7 +366,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       );
       forget();
       if (response.status === 404) {
-        tabs?.send({ type: 'state', token: null });
+        tabs?.send({ type: 'state', token: null, fresh: true });
         logout();
         return null;
       }
@@ -374,7 +376,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       // Local clocks only: the storefront's clock may differ from this one by minutes.
       const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
       // Other tabs hear of every token, another customer's included: that is how a switch spreads.
-      tabs?.send({ type: 'state', token: jwt, ttl });
+      tabs?.send({ type: 'state', token: jwt, ttl, fresh: true });
       accept(jwt, decoded, ttl);
       return jwt;
     } catch (e) {
@@ -465,6 +467,13 @@ export const createCurrentCustomer = <TResponse = unknown>(
       try {
         if (message.token !== token) {
           const decoded = decodeToken(message.token);
+          // Only a token just fetched says who is logged in now: another tab's older token for
+          // someone else is stale (this page was rendered later), not a switch.
+          if (
+            !message.fresh &&
+            !sameCustomer(decoded.customer.id, pageCustomer ?? decoded.customer.id)
+          )
+            return;
           forget();
           accept(message.token, decoded, message.ttl as number);
           // In line behind the tab that fetched it: if that tab goes away before posting, this one

@@ -9,8 +9,9 @@
  *   {@link TabMessage}s to every other tab of the store and app (never back to the sender):
  *   - `state`: what a tab holds, sent when it fetched a token (or got a 404: `token` is `null`), when
  *     it got the backend's answer, and in reply to `ask`. `ttl` is counted on the sender's monotonic
- *     clock, so no tab trusts another's wall clock. A token for another customer than a receiver's
- *     page is how a switch travels: that receiver drops it and emits `changed`. An answer is taken
+ *     clock, so no tab trusts another's wall clock. A `fresh` token (just fetched) for another
+ *     customer than a receiver's page is how a switch travels: that receiver drops it and emits
+ *     `changed`. A reply to `ask` is not fresh: for another customer, it is stale and ignored. An answer is taken
  *     only with its own token, so an answer about a token that is no longer current is ignored.
  *   - `ask`: a tab that needs a token asks; a tab holding a valid token replies with its `state`.
  *
@@ -36,7 +37,15 @@
  */
 export type TabMessage =
   | { type: 'ask' }
-  | { type: 'state'; token: string | null; ttl?: number; answered?: boolean; data?: unknown };
+  | {
+      type: 'state';
+      token: string | null;
+      ttl?: number;
+      /** Just fetched from the storefront, so it names who is logged in now. */
+      fresh?: boolean;
+      answered?: boolean;
+      data?: unknown;
+    };
 
 /** How long a tab that needs a token waits for another tab's reply before fetching itself. */
 export const ASK_TIMEOUT = 50;
