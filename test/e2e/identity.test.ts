@@ -169,8 +169,8 @@ describeBrowser('One identity per browser, in Chromium', () => {
       await waitFor(() => h.posts.some((post) => post.customer === 2), 'the POST for customer 2');
       const postsBefore = h.posts.length;
       const requestsBefore = h.tokenRequests.length;
-      await page.goBack();
-      await page.goBack();
+      await page.goBack({ waitUntil: 'commit' });
+      await page.goBack({ waitUntil: 'commit' });
       expect(await page.evaluate(() => (window as unknown as { restored: number }).restored)).toBe(
         1,
       );
@@ -197,11 +197,21 @@ describeBrowser('One identity per browser, in Chromium', () => {
       const page = await (await cached.newContext()).newPage();
       await page.goto(new URL('/page', h.storefrontUrl).href);
       await waitFor(() => h.posts.length === 1, 'the slow POST to start');
+      await page.evaluate(() => {
+        (window as unknown as { restored: number }).restored = 0;
+        window.addEventListener('pageshow', (event) => {
+          if (event.persisted) (window as unknown as { restored: number }).restored++;
+        });
+      });
       await page.goto(new URL('/page-next', h.storefrontUrl).href);
+      await waitFor(async () => (await count(page, 'response')) === 1, 'the next page to post');
       const requestsBefore = h.tokenRequests.length;
       const postsBefore = h.posts.length;
-      await page.goBack();
+      await page.goBack({ waitUntil: 'commit' });
       await waitFor(async () => (await count(page, 'response')) === 1, 'the answer after restore');
+      expect(await page.evaluate(() => (window as unknown as { restored: number }).restored)).toBe(
+        1,
+      );
       expect(h.tokenRequests.length).toBe(requestsBefore + 1);
       expect(h.posts.length).toBe(postsBefore + 1);
     } finally {
