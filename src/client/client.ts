@@ -467,13 +467,10 @@ export const createCurrentCustomer = <TResponse = unknown>(
       try {
         if (message.token !== token) {
           const decoded = decodeToken(message.token);
-          // Only a token just fetched says who is logged in now: another tab's older token for
-          // someone else is stale (this page was rendered later), not a switch.
-          if (
-            !message.fresh &&
-            !sameCustomer(decoded.customer.id, pageCustomer ?? decoded.customer.id)
-          )
-            return;
+          // Only a token just fetched says who is logged in now. Another tab's older token is
+          // taken only for the customer last seen here: else it is stale, not a switch.
+          const id = decoded.customer.id;
+          if (!message.fresh && !sameCustomer(id, seen === undefined ? id : seen)) return;
           forget();
           accept(message.token, decoded, message.ttl as number);
           // In line behind the tab that fetched it: if that tab goes away before posting, this one
@@ -545,12 +542,16 @@ export const createCurrentCustomer = <TResponse = unknown>(
     // One at a time in this tab, but an abort (pagehide, stop()) forgets the one in flight.
     if (refreshing && refreshEpoch === epoch) return;
     refreshEpoch = epoch;
+    const since = generation;
     const run: Promise<void> = exclusive(async () => {
-      const since = generation;
+      // Another tab said that nobody, or somebody else, is logged in while this one waited for the
+      // lock or for an answer: nothing left to do.
+      const told = () => halted && generation !== since;
+      if (told()) return;
       const posted = restored && answered !== undefined;
       if (restored) forget();
       else if (!valid() || answered !== token) await askOthers();
-      if (!valid() && !(await fetchToken())) return;
+      if (told() || (!valid() && !(await fetchToken()))) return;
       if (posted && generation === since) answered = token as string;
       if (answered !== token) await post();
     })

@@ -262,7 +262,10 @@ describe('guests', () => {
     expect(server.backend).toHaveLength(1);
     expect(events.seen.slice(-2)).toEqual([
       { type: 'current-customer:guest', detail: { appClientId: CLIENT_ID } },
-      { type: 'current-customer:changed', detail: { appClientId: CLIENT_ID, from: 4927, to: null } },
+      {
+        type: 'current-customer:changed',
+        detail: { appClientId: CLIENT_ID, from: 4927, to: null },
+      },
     ]);
     setVisibility('hidden');
     setVisibility('visible');

@@ -236,10 +236,7 @@ describe('time', () => {
     const client = create({ fetch: server.fetch });
     const delays: number[] = [];
     const realSetTimeout = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
-      handler: () => void,
-      ms?: number,
-    ) => {
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number) => {
       delays.push(ms ?? 0);
       return realSetTimeout(handler, ms);
     }) as typeof setTimeout);
