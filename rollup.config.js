@@ -1,6 +1,6 @@
 // Builds the package:
 // - dist/client.js, dist/server.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
-// - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, jose's decoder bundled in,
+// - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, with no dependency inside,
 //   minified, and refused when it grows past the gzip budget.
 import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
