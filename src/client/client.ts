@@ -3,8 +3,8 @@ import type {
   CurrentCustomerEventDetailMap,
   CurrentCustomerEventMap,
   CurrentCustomerEventName,
+  CurrentCustomerOnOptions,
   Handler,
-  OnOptions,
 } from './events.js';
 import {
   type CurrentCustomerOptions,
@@ -50,7 +50,7 @@ export interface CurrentCustomer<TResponse = unknown> {
   on<K extends CurrentCustomerEventName>(
     type: K,
     handler: Handler<K, TResponse>,
-    options?: OnOptions,
+    options?: CurrentCustomerOnOptions,
   ): () => void;
 }
 
@@ -165,7 +165,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
   const on = <K extends CurrentCustomerEventName>(
     type: K,
     handler: Handler<K, TResponse>,
-    options?: OnOptions,
+    options?: CurrentCustomerOnOptions,
   ) => {
     const entry: Entry = [type, handler];
     handlers.add(entry);

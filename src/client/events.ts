@@ -41,7 +41,7 @@ export type Handler<K extends CurrentCustomerEventName, TResponse = unknown> = (
 ) => void;
 
 /** Options of `client.on()`. */
-export interface OnOptions {
+export interface CurrentCustomerOnOptions {
   /** For `response`: call the handler at once with the latest answer, when there is one. */
   replay?: boolean;
 }
