@@ -72,21 +72,22 @@ export const openTabs = (
   const tabLock = `${name}:tab`;
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event: MessageEvent<TabMessage>) => receive(event.data);
-  // Held (shared) from here to close(), so that other tabs can count this one; `mine` once granted,
-  // so that this tab does not count itself.
+  // Held (shared) from here to close(), so that other tabs can count this one. `granted` settles once
+  // this tab holds it: counting waits for that, so that a tab never takes its own lock for another's.
   let open = true;
-  let mine = false;
   let letGo: (() => void) | undefined;
-  locks
-    .request(tabLock, { mode: 'shared' }, () =>
-      open
-        ? new Promise<void>((resolve) => {
-            mine = true;
-            letGo = resolve;
-          })
-        : undefined,
-    )
-    .catch(() => {});
+  const granted = new Promise<void>((resolve) => {
+    locks
+      .request(tabLock, { mode: 'shared' }, () => {
+        resolve();
+        return open
+          ? new Promise<void>((release) => {
+              letGo = release;
+            })
+          : undefined;
+      })
+      .catch(() => resolve());
+  });
 
   return {
     send: (message) => channel.postMessage(message),
@@ -94,11 +95,12 @@ export const openTabs = (
       await locks.request(name, { signal }, task);
     },
     async othersOpen() {
+      await granted;
       const { held = [] } = await locks.query();
-      return held.filter((lock) => lock.name === tabLock).length > (mine ? 1 : 0);
+      return held.filter((lock) => lock.name === tabLock).length > (open ? 1 : 0);
     },
     close() {
-      open = mine = false;
+      open = false;
       channel.close();
       letGo?.();
     },
