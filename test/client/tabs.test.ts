@@ -289,6 +289,22 @@ describe('working alone', () => {
     expect(counts()).toEqual([2, 2]);
   });
 
+  it('pagehide closes the channel and lets go of the tab lock (so the page may enter the back/forward cache); a restore opens them again', async () => {
+    const a = tab();
+    a.start();
+    await flush();
+    window.dispatchEvent(new Event('pagehide'));
+    await flush();
+    expect(FakeBroadcastChannel.open.size).toBe(0);
+    expect((await fakes.locks.query()).held).toHaveLength(0);
+    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    await flush();
+    expect(FakeBroadcastChannel.open.size).toBe(1);
+    expect((await fakes.locks.query()).held.map((lock) => lock.mode)).toEqual(['shared']);
+    // The restore fetched a fresh token and, the last POST having completed, posted nothing.
+    expect(counts()).toEqual([2, 1]);
+  });
+
   it('stop() closes the channel and lets go of the tab lock', async () => {
     const a = tab();
     a.start();
