@@ -1,6 +1,6 @@
 // Builds the package:
 // - dist/client.js, dist/server.js, dist/theme.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
-// - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, jose's decoder bundled in,
+// - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, with no dependency inside,
 //   minified, and refused when it grows past the gzip budget.
 import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
 /** The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. */
-export const DROP_IN_GZIP_BUDGET = 3072;
+export const DROP_IN_GZIP_BUDGET = 4096;
 
 const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 

@@ -5,6 +5,7 @@ export type CurrentCustomerErrorCode =
   | 'network'
   | 'timeout'
   | 'aborted'
+  | 'customer_changed'
   | `storefront_http_${number}`
   | `backend_http_${number}`;
 

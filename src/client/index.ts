@@ -3,9 +3,11 @@ export { createCurrentCustomer } from './client.js';
 export type { CurrentCustomerErrorCode } from './errors.js';
 export { CurrentCustomerError } from './errors.js';
 export type {
+  CurrentCustomerChange,
   CurrentCustomerEventDetailMap,
   CurrentCustomerEventMap,
   CurrentCustomerEventName,
+  CurrentCustomerOnOptions,
 } from './events.js';
-export type { CurrentCustomerFetch, CurrentCustomerOptions } from './options.js';
+export type { CurrentCustomerFetch, CurrentCustomerOptions, CustomerId } from './options.js';
 export type { CurrentCustomerClaims } from './token.js';

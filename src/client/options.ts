@@ -20,9 +20,25 @@ export interface CurrentCustomerOptions {
   fetch?: CurrentCustomerFetch;
   /** Log events (never the token) with `console.debug`. Default `false`. */
   debug?: boolean;
+  /**
+   * The id of the customer the page was rendered for (the theme partial renders it). A token for any
+   * other customer is dropped and emits `changed`. Default: the first token's customer.
+   */
+  customerId?: CustomerId | null;
+  /**
+   * Share tokens and backend answers with the other tabs of this store and app (through
+   * `BroadcastChannel` and Web Locks, where the browser has both). Default `true`.
+   */
+  shareAcrossTabs?: boolean;
 }
 
-export type ResolvedOptions = Required<CurrentCustomerOptions> & { endpoint: string };
+/** A customer's id as the storefront's token (`customer.id`) or the theme gives it. */
+export type CustomerId = number | string;
+
+export type ResolvedOptions = Required<CurrentCustomerOptions> & {
+  endpoint: string;
+  customerId: CustomerId | null;
+};
 
 /**
  * An app client id: letters, digits, `_` and `-`, so there is nothing to escape in the storefront URL.
@@ -44,6 +60,7 @@ const DEFAULTS = {
   timeoutMs: 10000,
   fetch: (input: string, init: RequestInit) => fetch(input, init),
   debug: false,
+  shareAcrossTabs: true,
 };
 
 /**
@@ -78,5 +95,9 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
   }
   if (resolved.credentials !== 'omit' && resolved.credentials !== 'include')
     fail('credentials', 'omit or include');
+  const customerId = given.customerId ?? null;
+  if (customerId !== null && typeof customerId !== 'number' && typeof customerId !== 'string')
+    fail('customerId', 'a number or a string');
+  resolved.customerId = customerId;
   return resolved as ResolvedOptions;
 };

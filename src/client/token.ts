@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import { CurrentCustomerError } from './errors.js';
 
 /** The claims of a BigCommerce Current Customer JWT, decoded (not verified: only the backend can verify). */
@@ -16,7 +15,10 @@ export interface CurrentCustomerClaims {
   [claim: string]: unknown;
 }
 
-/** The longest lifetime (`exp - iat`, seconds) a token may claim. */
+/**
+ * The longest lifetime (`exp - iat`, seconds) a token may claim here: a shape check only. The server
+ * decides the real limit when it verifies the token.
+ */
 export const MAX_LIFETIME = 3600;
 
 /** The token in a storefront response body: the trimmed text, or the `token` field of a JSON body. Unchecked. */
@@ -32,15 +34,25 @@ export const readToken = (body: string): unknown => {
 };
 
 /**
- * Decodes a token with jose's `decodeJwt` and checks its shape: a string of three non-empty
- * base64url parts, numeric `iat` and `exp`, `0 < exp - iat <= 3600`, and a `customer.id` (present
- * and not empty). Throws `token_malformed`.
+ * One base64url part of a token as JSON (web standards only: `atob` takes base64 without its
+ * padding; invalid UTF-8 throws). Throws on anything else.
+ */
+const decodePart = (part: string): unknown => {
+  const binary = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+};
+
+/**
+ * Decodes a token's payload and checks its shape: a string of three non-empty base64url parts, a
+ * JSON object payload with numeric `iat` and `exp`, `0 < exp - iat <= 3600`, and a `customer.id`
+ * (present and not empty). Throws `token_malformed`. Nothing is verified: only the backend can.
  */
 export const decodeToken = (jwt: unknown): CurrentCustomerClaims => {
-  // One try around all of it: jose's errors and odd claims alike end in token_malformed.
+  // One try around all of it: decoding errors and odd claims alike end in token_malformed.
   try {
     if (/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jwt as string)) {
-      const claims = decodeJwt(jwt as string);
+      const claims = decodePart((jwt as string).split('.')[1] as string) as Record<string, unknown>;
       const { iat, exp, customer } = claims;
       const lifetime = (exp as number) - (iat as number);
       const id = (customer as { id?: unknown } | null | undefined)?.id;

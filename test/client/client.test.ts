@@ -260,10 +260,13 @@ describe('guests', () => {
     expect(client.getClaims()).toBeNull();
     expect(server.storefront).toHaveLength(2);
     expect(server.backend).toHaveLength(1);
-    expect(events.seen.at(-1)).toEqual({
-      type: 'current-customer:guest',
-      detail: { appClientId: CLIENT_ID },
-    });
+    expect(events.seen.slice(-2)).toEqual([
+      { type: 'current-customer:guest', detail: { appClientId: CLIENT_ID } },
+      {
+        type: 'current-customer:changed',
+        detail: { appClientId: CLIENT_ID, from: 4927, to: null },
+      },
+    ]);
     setVisibility('hidden');
     setVisibility('visible');
     window.dispatchEvent(new Event('online'));
@@ -471,7 +474,11 @@ describe('failures and retries', () => {
   it('a custom timeoutMs applies', async () => {
     const server = scriptedFetch({ storefront: () => 'hang' });
     create({ fetch: server.fetch, timeoutMs: 500 }).start();
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(499);
+    // Not aborted early (at 0 ms, say), and aborted at 500 ms exactly.
+    expect(server.storefront).toHaveLength(1);
+    expect(server.storefront[0]?.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     expect(server.storefront[0]?.signal.aborted).toBe(true);
   });
 

@@ -104,7 +104,7 @@ export const setVisibility = (state: DocumentVisibilityState) => {
 /** Collects the document CustomEvents `current-customer:*`. */
 export const documentEvents = () => {
   const seen: { type: string; detail: Record<string, unknown> }[] = [];
-  const types = ['token', 'response', 'guest', 'error'];
+  const types = ['token', 'response', 'guest', 'changed', 'error'];
   const listener = (event: Event) =>
     seen.push({ type: event.type, detail: (event as CustomEvent).detail });
   for (const type of types) document.addEventListener(`current-customer:${type}`, listener);

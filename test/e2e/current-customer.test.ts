@@ -186,6 +186,8 @@ describeBrowser('Current Customer in Chromium', () => {
         failedPosts.push(Date.now());
     });
     await t.page.addInitScript(() => {
+      // Full jitter at its midpoint: the waits are exactly 0.5, 1 and 2 s, so the test can bound them below.
+      Math.random = () => 0.5;
       (window as unknown as { firstError: Promise<string> }).firstError = new Promise<string>(
         (resolve) =>
           document.addEventListener(
@@ -204,7 +206,9 @@ describeBrowser('Current Customer in Chromium', () => {
     // Playwright reports failures on its own channel: let the last one arrive.
     await waitFor(() => failedPosts.length >= 4, 'four failed POSTs');
     expect(failedPosts).toHaveLength(4);
-    // Full-jitter backoff capped at 1 s, 2 s, 4 s between the four attempts: bounded in time too.
+    // Backoff between the four attempts: 0.5 + 1 + 2 = 3.5 s with the jitter at its midpoint (a backoff
+    // of 0 would take a few milliseconds), and bounded above by the caps of 1, 2 and 4 s.
+    expect((failedPosts[3] ?? 0) - (failedPosts[0] ?? 0)).toBeGreaterThanOrEqual(3_500 - 100);
     expect((failedPosts[3] ?? 0) - (failedPosts[0] ?? 0)).toBeLessThan(7_000 + 1_000);
     expect(emu.stats.storefront.tokenRequests).toBe(1);
     expect(emu.stats.backend.requests).toBe(0);
@@ -226,6 +230,7 @@ describeBrowser('Current Customer in Chromium', () => {
     expect(emu.stats.backend.failed).toBe(4);
     const posts = emu.stats.backend.log.filter((entry) => entry.method === 'POST');
     expect(posts.map((entry) => entry.status)).toEqual([500, 500, 500, 500]);
+    expect((posts[3]?.at ?? 0) - (posts[0]?.at ?? 0)).toBeGreaterThanOrEqual(3_500 - 100);
     expect((posts[3]?.at ?? 0) - (posts[0]?.at ?? 0)).toBeLessThan(7_000 + 1_000);
     // The token was still valid: the POST retries did not fetch another.
     expect(emu.stats.storefront.tokenRequests).toBe(1);
