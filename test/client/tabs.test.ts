@@ -300,7 +300,7 @@ describe('working alone', () => {
     window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
     await flush();
     expect(FakeBroadcastChannel.open.size).toBe(1);
-    expect((await fakes.locks.query()).held.map((lock) => lock.mode)).toEqual(['shared']);
+    expect((await fakes.locks.query()).held?.map((lock) => lock.mode)).toEqual(['shared']);
     // The restore fetched a fresh token and, the last POST having completed, posted nothing.
     expect(counts()).toEqual([2, 1]);
   });
