@@ -280,6 +280,26 @@ describe('the drop-in file', () => {
   });
 });
 
+describe('fields and page state in the drop-in file', () => {
+  it('fills the fields from the answer and sets data-current-customer: pending, then verified', async () => {
+    const p = await page(
+      `${config(APP_A)}<p>Customer <span data-current-customer-field="customerId">…</span></p>`,
+    );
+    const root = p.window.document.documentElement;
+    p.load();
+    expect(root.getAttribute('data-current-customer')).toBe('pending');
+    await vi.waitFor(() => expect(root.getAttribute('data-current-customer')).toBe('verified'));
+    expect(p.window.document.querySelector('p')?.textContent).toBe('Customer 4927');
+    p.global()?.clients['client-a']?.stop();
+  });
+
+  it('invalid options: error', async () => {
+    const p = await page(config({ appClientId: 'client-a', endpoint: 'http://evil.example.com/' }));
+    p.load();
+    expect(p.window.document.documentElement.getAttribute('data-current-customer')).toBe('error');
+  });
+});
+
 describe('the ready queue', () => {
   type Ready = (api: StencilCurrentCustomerGlobal) => void;
   const queue = (p: Awaited<ReturnType<typeof page>>) => {
