@@ -1,8 +1,9 @@
 // npm run bench:page: what the Current Customer module costs a real page, in headless Chromium, measured
 // side by side with a floor.
 //
-// Scenario 1 of the browser tests (a logged-in customer opens the demo page). Two emulators run the same demo
-// theme; one renders the package's partial (the configuration element and the drop-in script), the other
+// Scenario 1 of the browser tests (a logged-in customer opens the demo page), on a page the size of a rendered
+// Cornerstone product page (see PAGE_KB). Two emulators run the same copy of the demo theme; one renders the
+// package's partial (the configuration element and the drop-in script), the other
 // renders the same configuration element and, instead of the drop-in, the floor: a minimal inline script that
 // does only the unavoidable work (fetch current.jwt with the cookie, read the text, POST {"token":…} as JSON
 // to the backend). Each runs in its own browser context (the emulators share the host, so their session
@@ -55,16 +56,38 @@ fetch("/customer/current.jwt?app_client_id=" + encodeURIComponent({{{json @root.
 {{~/if~}}
 `;
 
-/** A copy of the demo theme whose script partial is the floor. */
-function floorTheme() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-page-floor-'));
+/**
+ * The page's size: a rendered Cornerstone product page. Cornerstone 6.21's product page renders about 30 KB in the
+ * emulator's empty store; a real one adds the menu, the product's data, related products and reviews, so the
+ * default is 200 KB (set BENCH_PAGE_KB to try others). The filler is product-card markup, before the include
+ * (which `install` puts just before </body>), so the parser has a long document to get through, as on a store.
+ */
+const PAGE_KB = Number(process.env.BENCH_PAGE_KB || 200);
+
+const card = (i) =>
+  `<article class="card"><figure class="card-figure"><a href="/products/${i}" class="card-figure__link" aria-label="Product ${i}"><div class="card-img-container"><img alt="Product ${i}" title="Product ${i}" data-sizes="auto" class="card-image lazyload"></div></a><figcaption class="card-figcaption"><div class="card-figcaption-body"><button type="button" class="button button--small card-figcaption-button quickview" data-event-type="product-click" data-product-id="${i}">Quick view</button><label class="button button--small card-figcaption-button" for="compare-${i}">Compare <input type="checkbox" name="products[]" value="${i}" id="compare-${i}" data-compare-id="${i}"></label></div></figcaption></figure><div class="card-body"><p class="card-text" data-test-info-type="brandName">Common Good</p><h3 class="card-title"><a aria-label="Product ${i}, $49.00" href="/products/${i}" data-event-type="product-click">Product ${i}</a></h3><div class="card-text" data-test-info-type="price"><div class="price-section price-section--withoutTax"><span class="price-label"></span><span data-product-price-without-tax class="price price--withoutTax">$49.00</span></div></div></div></article>\n`;
+
+/** Product cards adding up to about `kb` kilobytes. */
+function filler(kb) {
+  let html = '<section class="productCarousel" data-list-name="Related Products">\n';
+  for (let i = 1; Buffer.byteLength(html) < kb * 1024; i++) html += card(i);
+  return `${html}</section>\n`;
+}
+
+/**
+ * A copy of the demo theme with the package's partials, its home page grown by the filler; for the floor,
+ * its script partial replaced by FLOOR_PARTIAL.
+ */
+function benchTheme(name, scriptPartial) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-page-${name}-`));
   cpSync(join(root, 'src/dev/demo-theme'), dir, { recursive: true });
   const partials = join(dir, 'templates/components/current-customer');
-  cpSync(
-    join(root, 'templates/components/current-customer/config.html'),
-    join(partials, 'config.html'),
-  );
-  writeFileSync(join(partials, 'script.html'), FLOOR_PARTIAL);
+  cpSync(join(root, 'templates/components/current-customer'), partials, { recursive: true });
+  if (scriptPartial) writeFileSync(join(partials, 'script.html'), scriptPartial);
+  const home = join(dir, 'templates/pages/home.html');
+  const page = readFileSync(home, 'utf8');
+  const grown = page.replace('{{/partial}}', `${filler(PAGE_KB)}{{/partial}}`);
+  writeFileSync(home, grown);
   return dir;
 }
 
@@ -148,7 +171,13 @@ function analyse(trace, network, { storefront, backend, scriptUrl }) {
   const evaluate = events.find(
     (e) => e.name === 'EvaluateScript' && e.ts >= nav.ts && e.args?.data?.url === scriptUrl,
   );
-  const missing = { jwtSend, postSend, evaluate, jwtFinish };
+  // The page itself, received in full: from there on, only parsing and scripts separate the module from the
+  // floor (the server's render time and the network before it are the same for both, and noisy).
+  const pageSend = sends.find((e) => e.args.data.url === storefront);
+  const pageFinish = events.find(
+    (e) => e.name === 'ResourceFinish' && e.args?.data?.requestId === pageSend?.args.data.requestId,
+  );
+  const missing = { jwtSend, postSend, evaluate, jwtFinish, pageFinish };
   if (Object.values(missing).some((v) => !v)) {
     throw new Error(
       `the trace lacks: ${Object.keys(missing)
@@ -219,6 +248,8 @@ function analyse(trace, network, { storefront, backend, scriptUrl }) {
   }
   return {
     navToFetch: ms(postSend.ts),
+    pageToEvaluate: (evaluate.ts - (pageFinish.args.data.finishTime * 1e6 || pageFinish.ts)) / 1000,
+    pageToFetch: (postSend.ts - (pageFinish.args.data.finishTime * 1e6 || pageFinish.ts)) / 1000,
     navToWire: postWire === undefined ? undefined : ms(postWire),
     scriptToJwt: (jwtSend.ts - evaluate.ts) / 1000,
     jwtToFetch: (postSend.ts - (jwtFinish.args.data.finishTime * 1e6 || jwtFinish.ts)) / 1000,
@@ -268,7 +299,8 @@ function profiledTime(profile, url) {
   return micros / 1000;
 }
 
-const floorDir = floorTheme();
+const moduleDir = benchTheme('module');
+const floorDir = benchTheme('floor', FLOOR_PARTIAL);
 /**
  * The module's own JavaScript with the network taken out: on a blank page, the drop-in file evaluated, then
  * `createCurrentCustomer(…).post()` with a `fetch` that answers at once (a token, then `{}`), against the same
@@ -347,7 +379,7 @@ const subjects = [];
 let browser;
 const isolated = [];
 try {
-  subjects.push({ name: 'module', ...(await startEmulator()) });
+  subjects.push({ name: 'module', ...(await startEmulator(['--theme', moduleDir])) });
   subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
   for (const s of subjects) {
     s.scriptUrl = s.name === 'module' ? new URL(DROP_IN, s.storefront).href : s.storefront;
@@ -382,11 +414,18 @@ try {
     await browser.startTracing(page, {
       categories: ['devtools.timeline', 'blink.user_timing', 'loading', 'v8.execute'],
     });
-    await page.goto(s.storefront);
+    const response = await page.goto(s.storefront);
+    s.pageBytes = (await response.body()).length;
     await page.evaluate(() => window.__currentCustomerResponse);
     const trace = await browser.stopTracing();
     await page.close();
-    return analyse(trace, network, s);
+    try {
+      return analyse(trace, network, s);
+    } catch (error) {
+      throw new Error(
+        `${s.name}, ${context === s.warm ? 'repeat' : 'first'} view: ${error.message}`,
+      );
+    }
   };
   const profiled = async (s, context) => {
     const page = await context.newPage();
@@ -420,7 +459,7 @@ try {
 } finally {
   await browser?.close();
   for (const s of subjects) s.child.kill('SIGINT');
-  rmSync(floorDir, { recursive: true, force: true });
+  for (const dir of [moduleDir, floorDir]) rmSync(dir, { recursive: true, force: true });
 }
 
 const [module, floor] = subjects;
@@ -449,7 +488,7 @@ const row = (label, pick) => {
 };
 
 console.log(
-  `\nCurrent Customer module vs. floor (inline fetch + POST) in Chromium, logged-in page, ${module.results.length} runs each, interleaved (ms; Δ = median of per-run module − floor)`,
+  `\nCurrent Customer module vs. floor (inline fetch + POST) in Chromium, logged-in page of ${(module.pageBytes / 1024).toFixed(0)} KB (floor: ${(floor.pageBytes / 1024).toFixed(0)} KB), ${module.results.length} runs each, interleaved (ms; Δ = median of per-run module − floor)`,
 );
 for (const view of ['repeat', 'first']) {
   console.log(
@@ -460,6 +499,8 @@ for (const view of ['repeat', 'first']) {
   header();
   const v = (key) => (r) => r[view][key];
   row('navigation start → fetch() for the POST called', v('navToFetch'));
+  row('page received in full → script starts', v('pageToEvaluate'));
+  row('page received in full → fetch() for the POST called', v('pageToFetch'));
   row('navigation start → POST on the wire (after any preflight)', v('navToWire'));
   row('script starts → current.jwt request leaves', v('scriptToJwt'));
   row('current.jwt response finished → fetch() for the POST called', v('jwtToFetch'));
