@@ -45,6 +45,7 @@ ${readmeBlock('example:loyalty-script')}
 </script>
 </head>
 <body>
+{{#if clobber}}<div id="StencilCurrentCustomer"></div><img name="StencilCurrentCustomer" alt="">{{/if}}
 ${readmeBlock('example:loyalty-template')}
 {{> components/current-customer/script}}
 </body>
@@ -100,7 +101,11 @@ beforeAll(async () => {
     if (url.pathname !== '/') return res.writeHead(404).end();
     const html = await renderer.render({
       page: 'pages/home',
-      context: customer ? { customer: { id, email: customer.email, name: 'Store name' } } : {},
+      context: {
+        ...(customer ? { customer: { id, email: customer.email, name: 'Store name' } } : {}),
+        // Merchant markup whose id and name clobber window.StencilCurrentCustomer.
+        clobber: url.searchParams.has('clobber'),
+      },
       siteSettings: {},
       themeSettings: {
         current_customer_enabled: true,
@@ -145,14 +150,14 @@ describeBrowser('the README worked example in Chromium', () => {
     for (const { context } of pages) await context.close();
   });
 
-  const visit = async (customerId: number): Promise<TestPage> => {
+  const visit = async (customerId: number, query = ''): Promise<TestPage> => {
     const t = await openPage(browser());
     pages.push(t);
     await t.context.addCookies([
       { name: 'customer', value: String(customerId), url: storefrontUrl },
     ]);
     seen.posts = 0;
-    await t.page.goto(storefrontUrl);
+    await t.page.goto(storefrontUrl + query);
     await waitFor(
       async () => (await t.page.getAttribute('html', 'data-current-customer')) === 'verified',
       'the page to be verified',
@@ -186,6 +191,25 @@ describeBrowser('the README worked example in Chromium', () => {
       undefined,
     );
     expect(seen.answers.at(-1)).toEqual({ greeting: `Welcome back, ${XSS}!`, points: 1250 });
+  });
+
+  it('elements with id and name StencilCurrentCustomer in the page neither disable the module nor replace its API', async () => {
+    const t = await visit(4927, '?clobber');
+    await expect(t.page.locator('#StencilCurrentCustomer').count()).resolves.toBe(1);
+    await expect(t.page.locator('section.loyalty h2').textContent()).resolves.toBe(
+      'Welcome back, Jane!',
+    );
+    await expect(
+      t.page.evaluate(() => {
+        const api = (window as { StencilCurrentCustomer?: { clients: Record<string, unknown> } })
+          .StencilCurrentCustomer;
+        return Object.keys(api?.clients ?? {});
+      }),
+    ).resolves.toEqual(['loyalty-app']);
+    expect(t.console).toEqual([
+      'warning: current-customer: replaced an element named StencilCurrentCustomer',
+    ]);
+    expect(seen.posts).toBe(1);
   });
 
   it('a guest gets the page without the block, the configuration or the script', async () => {
