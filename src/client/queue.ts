@@ -30,7 +30,7 @@ export const drainQueue = (host: Window, api: StencilCurrentCustomerGlobal) => {
   const queued = host.StencilCurrentCustomerQueue;
   host.StencilCurrentCustomerQueue = {
     push: (...callbacks) => {
-      callbacks.map(run);
+      for (const callback of callbacks) run(callback);
     },
   };
   // Only an array is a queue: an element named StencilCurrentCustomerQueue is not.
