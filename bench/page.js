@@ -3,12 +3,14 @@
 //
 // Scenario 1 of the browser tests (a logged-in customer opens the demo page), on a page the size of a rendered
 // Cornerstone product page (see PAGE_KB). Two emulators run the same copy of the demo theme; one renders the
-// package's partial (the configuration element and the drop-in script), the other
+// package's partial (the configuration element and the drop-in script), another
 // renders the same configuration element and, instead of the drop-in, the floor: a minimal inline script that
 // does only the unavoidable work (fetch current.jwt with the cookie, read the text, POST {"token":…} as JSON
 // to the backend). Each runs in its own browser context (the emulators share the host, so their session
 // cookies would collide). Loads alternate module/floor run by run, so a noisy machine hits both alike; the
-// module's cost is the difference (median of the per-run differences) and the ratio of the medians.
+// module's cost is the difference (median of the per-run differences) and the ratio of the medians. A third
+// emulator loads the same drop-in file with `defer` instead of `async` (how the partial loaded it before), so
+// the gain of loading it async is measured in the same run.
 //
 // Two views per run, each traced:
 // - repeat view: a warm context (the CORS preflight is cached, Access-Control-Max-Age), as most page views;
@@ -84,6 +86,14 @@ function benchTheme(name, scriptPartial) {
   const partials = join(dir, 'templates/components/current-customer');
   cpSync(join(root, 'templates/components/current-customer'), partials, { recursive: true });
   if (scriptPartial) writeFileSync(join(partials, 'script.html'), scriptPartial);
+  if (name === 'defer') {
+    // The drop-in's script tag as it was before it became async: it waited for the whole document to parse.
+    const config = join(partials, 'config.html');
+    const text = readFileSync(config, 'utf8');
+    if (!text.includes('" async nonce='))
+      throw new Error('config.html: no async script tag to make defer');
+    writeFileSync(config, text.replace('" async nonce=', '" defer nonce='));
+  }
   const home = join(dir, 'templates/pages/home.html');
   const page = readFileSync(home, 'utf8');
   const grown = page.replace('{{/partial}}', `${filler(PAGE_KB)}{{/partial}}`);
@@ -300,6 +310,7 @@ function profiledTime(profile, url) {
 }
 
 const moduleDir = benchTheme('module');
+const deferDir = benchTheme('defer');
 const floorDir = benchTheme('floor', FLOOR_PARTIAL);
 /**
  * The module's own JavaScript with the network taken out: on a blank page, the drop-in file evaluated, then
@@ -381,8 +392,9 @@ const isolated = [];
 try {
   subjects.push({ name: 'module', ...(await startEmulator(['--theme', moduleDir])) });
   subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
+  subjects.push({ name: 'defer', ...(await startEmulator(['--theme', deferDir])) });
   for (const s of subjects) {
-    s.scriptUrl = s.name === 'module' ? new URL(DROP_IN, s.storefront).href : s.storefront;
+    s.scriptUrl = s.name === 'floor' ? s.storefront : new URL(DROP_IN, s.storefront).href;
     s.results = [];
   }
   browser = await chromium.launch({
@@ -459,24 +471,24 @@ try {
 } finally {
   await browser?.close();
   for (const s of subjects) s.child.kill('SIGINT');
-  for (const dir of [moduleDir, floorDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [moduleDir, floorDir, deferDir]) rmSync(dir, { recursive: true, force: true });
 }
 
-const [module, floor] = subjects;
+const [module, floor, deferred] = subjects;
 const f = (v, width = 7) => (v === undefined ? '–' : v.toFixed(2)).padStart(width);
 const W = 60;
-const header = () =>
+const header = (a = 'module', b = 'floor') =>
   console.log(
-    `${''.padEnd(W)}${'module'.padStart(7)}${'(min–max)'.padStart(16)}${'floor'.padStart(8)}${'(min–max)'.padStart(16)}${'Δ'.padStart(8)}${'ratio'.padStart(7)}`,
+    `${''.padEnd(W)}${a.padStart(7)}${'(min–max)'.padStart(16)}${b.padStart(8)}${'(min–max)'.padStart(16)}${'Δ'.padStart(8)}${'ratio'.padStart(7)}`,
   );
-const row = (label, pick) => {
-  const m = stats(module.results.map(pick));
-  const fl = stats(floor.results.map(pick));
-  // Δ: median of the per-run differences (the two loads of a run are adjacent in time).
+const row = (label, pick, first = module, second = floor) => {
+  const m = stats(first.results.map(pick));
+  const fl = stats(second.results.map(pick));
+  // Δ: median of the per-run differences (the loads of a run are adjacent in time).
   const d = stats(
-    module.results.map((r, i) => {
+    first.results.map((r, i) => {
       const a = pick(r);
-      const b = pick(floor.results[i]);
+      const b = pick(second.results[i]);
       return typeof a === 'number' && typeof b === 'number' ? a - b : undefined;
     }),
   );
@@ -514,6 +526,20 @@ for (const view of ['repeat', 'first']) {
   console.log(
     `preflight seen in: module ${preflights(module)}/${module.results.length}, floor ${preflights(floor)}/${floor.results.length} runs`,
   );
+}
+console.log(
+  '\nthe drop-in loaded async (module, as shipped) against the same file loaded defer (as before), and defer against the floor',
+);
+for (const view of ['repeat', 'first']) {
+  const v = (key) => (r) => r[view][key];
+  console.log(`\n${view} view`);
+  header('async', 'defer');
+  row('navigation start → fetch() for the POST called', v('navToFetch'), module, deferred);
+  row('page received in full → script starts', v('pageToEvaluate'), module, deferred);
+  row('page received in full → fetch() for the POST called', v('pageToFetch'), module, deferred);
+  header('defer', 'floor');
+  row('navigation start → fetch() for the POST called', v('navToFetch'), deferred, floor);
+  row('page received in full → fetch() for the POST called', v('pageToFetch'), deferred, floor);
 }
 console.log('\nrepeat view, CPU profile (separate load, 50 µs sampling)');
 header();
