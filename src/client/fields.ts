@@ -27,12 +27,15 @@ interface Detail {
 /** The text at `path` in `data` (own properties only) when it is a string, number or boolean. */
 const textAt = (data: unknown, path: string): string | undefined => {
   let value = data;
+  // Own properties only (`constructor` or `__proto__` find nothing), without Object.hasOwn, which Safari
+  // lacks before 15.4.
   for (const key of path.split('.'))
     value =
-      value !== null && typeof value === 'object' && Object.hasOwn(value, key)
-        ? (value as Record<string, unknown>)[key]
+      value !== null && typeof value === 'object'
+        ? Object.getOwnPropertyDescriptor(value, key)?.value
         : undefined;
-  // The answer is JSON (or text): anything else but null and undefined is an object or an array.
+  // The answer is parsed JSON or text, which hold no functions or symbols: a value that is neither null,
+  // undefined nor an object (or array) is a string, a number or a boolean.
   return value != null && typeof value !== 'object' ? String(value) : undefined;
 };
 
@@ -65,11 +68,12 @@ export const bindCurrentCustomerFields = (doc: Document = document): void => {
   doc.addEventListener('DOMContentLoaded', fill);
   for (const type of ['response', 'guest', 'changed', 'error'])
     doc.addEventListener(`current-customer:${type}`, (event) => {
-      const detail = (event as CustomEvent<Detail>).detail;
+      const detail = (event as CustomEvent<Detail | null>).detail;
       if (type === 'error') {
         // A failed refresh does not undo an answer already shown.
         if (root.getAttribute(STATE) !== 'verified') state('error');
-      } else {
+      } else if (detail) {
+        // (An event without detail is not one of ours: ignored rather than a throw into the page.)
         latest = detail.appClientId;
         answers.set(latest, type === 'response' ? { data: detail.data } : null);
         // `changed` to another customer (`to` an id) waits for that customer's answer; to nobody is a guest.

@@ -125,6 +125,16 @@ describe('declarative fields', () => {
     p.document.dispatchEvent(new p.window.Event('DOMContentLoaded'));
     expect(p.text('#late')).toBe('1250');
   });
+
+  it("an event without detail (not the module's) changes nothing and throws nothing into the page", () => {
+    const p = page('<span id="g" data-current-customer-field="greeting">…</span>');
+    const thrown: unknown[] = [];
+    p.window.addEventListener('error', (event) => thrown.push(event.error));
+    for (const type of ['response', 'guest', 'changed', 'error'])
+      p.document.dispatchEvent(new p.window.CustomEvent(`current-customer:${type}`));
+    expect(thrown).toEqual([]);
+    expect(p.text('#g')).toBe('…');
+  });
 });
 
 describe('data-current-customer on the root element', () => {
