@@ -10,7 +10,8 @@
 // cookies would collide). Loads alternate module/floor run by run, so a noisy machine hits both alike; the
 // module's cost is the difference (median of the per-run differences) and the ratio of the medians. A third
 // emulator loads the same drop-in file with `defer` instead of `async` (how the partial loaded it before), so
-// the gain of loading it async is measured in the same run.
+// the gain of loading it async is measured in the same run; a fourth has the include in <head> instead of at
+// the end of <body> (where `install` puts it), so the async file can start before the body is parsed.
 //
 // Two views per run, each traced:
 // - repeat view: a warm context (the CORS preflight is cached, Access-Control-Max-Age), as most page views;
@@ -86,6 +87,14 @@ function benchTheme(name, scriptPartial) {
   const partials = join(dir, 'templates/components/current-customer');
   cpSync(join(root, 'templates/components/current-customer'), partials, { recursive: true });
   if (scriptPartial) writeFileSync(join(partials, 'script.html'), scriptPartial);
+  if (name === 'head') {
+    // The include moved from the end of <body> into <head>: the async file can start while the body parses.
+    const base = join(dir, 'templates/layout/base.html');
+    const text = readFileSync(base, 'utf8');
+    const include = '{{> components/current-customer/script}}';
+    if (!text.includes(include)) throw new Error('base.html: no include to move');
+    writeFileSync(base, text.replace(include, '').replace('</head>', `${include}\n</head>`));
+  }
   if (name === 'defer') {
     // The drop-in's script tag as it was before it became async: it waited for the whole document to parse.
     const config = join(partials, 'config.html');
@@ -311,6 +320,7 @@ function profiledTime(profile, url) {
 
 const moduleDir = benchTheme('module');
 const deferDir = benchTheme('defer');
+const headDir = benchTheme('head');
 const floorDir = benchTheme('floor', FLOOR_PARTIAL);
 /**
  * The module's own JavaScript with the network taken out: on a blank page, the drop-in file evaluated, then
@@ -395,6 +405,7 @@ try {
   subjects.push({ name: 'module', ...(await startEmulator(['--theme', moduleDir])) });
   subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
   subjects.push({ name: 'defer', ...(await startEmulator(['--theme', deferDir])) });
+  subjects.push({ name: 'head', ...(await startEmulator(['--theme', headDir])) });
   for (const s of subjects) {
     s.scriptUrl = s.name === 'floor' ? s.storefront : new URL(DROP_IN, s.storefront).href;
     s.results = [];
@@ -486,10 +497,11 @@ try {
 } finally {
   await browser?.close();
   for (const s of subjects) s.child.kill('SIGINT');
-  for (const dir of [moduleDir, floorDir, deferDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [moduleDir, floorDir, deferDir, headDir])
+    rmSync(dir, { recursive: true, force: true });
 }
 
-const [module, floor, deferred] = subjects;
+const [module, floor, deferred, head] = subjects;
 const f = (v, width = 7) => (v === undefined ? '–' : v.toFixed(2)).padStart(width);
 const W = 60;
 const header = (a = 'module', b = 'floor') =>
@@ -555,6 +567,9 @@ for (const view of ['repeat', 'first']) {
   header('defer', 'floor');
   row('navigation start → fetch() for the POST called', v('navToFetch'), deferred, floor);
   row('page received in full → fetch() for the POST called', v('pageToFetch'), deferred, floor);
+  header('head', 'floor');
+  row('navigation start → fetch() for the POST called', v('navToFetch'), head, floor);
+  row('page received in full → fetch() for the POST called', v('pageToFetch'), head, floor);
 }
 if (retracedLoads.length)
   console.log(
