@@ -1,21 +1,33 @@
-// The drop-in file: boots one client per configuration element the theme partial rendered.
+// The drop-in file: boots one client per configuration element the theme partial rendered, binds the
+// declarative fields, and runs the ready queue. Loaded `async`, it boots the configuration elements already
+// parsed as soon as it arrives, then again at DOMContentLoaded for any parsed after it.
 import {
   type CurrentCustomer,
   createCurrentCustomer,
   type StencilCurrentCustomerGlobal,
 } from './client.js';
+import { bindCurrentCustomerFields } from './fields.js';
+import type {} from './globals.js';
 import type { CurrentCustomerOptions } from './options.js';
+import { drainQueue } from './queue.js';
 
-const host = window as Window & { StencilCurrentCustomer?: StencilCurrentCustomerGlobal };
+const found = window.StencilCurrentCustomer;
 
-// A second copy of the file finds the first one's global and does nothing.
-if (!host.StencilCurrentCustomer) {
-  const clients: Record<string, CurrentCustomer> = {};
-  host.StencilCurrentCustomer = { createCurrentCustomer, clients };
+// Recognised by shape, not presence: an element with id or name "StencilCurrentCustomer" also shows up
+// as window.StencilCurrentCustomer (named access), and must neither disable the module nor stand for it.
+// A second copy of the file finds the first one's API and does nothing.
+if (typeof found?.createCurrentCustomer !== 'function') {
+  if (found) console.warn('current-customer: replaced an element named StencilCurrentCustomer');
+  // No prototype: `constructor`, `toString` and `__proto__` are client ids like any other.
+  const clients: Record<string, CurrentCustomer> = Object.create(null);
+  const api: StencilCurrentCustomerGlobal = { createCurrentCustomer, clients };
+  const booted = new WeakSet<Element>();
   const boot = () => {
     for (const element of document.querySelectorAll(
       'script[type="application/json"][data-current-customer]',
     )) {
+      if (booted.has(element)) continue;
+      booted.add(element);
       try {
         const options: CurrentCustomerOptions = JSON.parse(element.textContent as string);
         // The same app configured twice on one page: one client.
@@ -32,6 +44,10 @@ if (!host.StencilCurrentCustomer) {
       }
     }
   };
+  window.StencilCurrentCustomer = api;
+  // Before the first client starts: a configuration error is an event the fields must see.
+  bindCurrentCustomerFields();
+  boot();
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
-  else boot();
+  drainQueue(window, api);
 }

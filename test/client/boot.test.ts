@@ -132,15 +132,36 @@ describe('the drop-in file', () => {
     p.global()?.clients['client-a']?.stop();
   });
 
-  it('waits for DOMContentLoaded while the document is still loading', async () => {
-    const p = await page(config(APP_A));
+  it('while the document is still loading: boots the elements already parsed at once, later ones at DOMContentLoaded, none twice', async () => {
+    const p = await page(
+      `<script type="application/json" data-current-customer>{not json</script>${config(APP_A)}`,
+    );
     const { document } = p.window;
     Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'loading' });
     p.load();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(p.seen.storefront).toHaveLength(0);
-    document.dispatchEvent(new p.window.Event('DOMContentLoaded'));
+    // Loaded `async`: it does not wait for the end of the document.
     await vi.waitFor(() => expect(p.seen.posts).toHaveLength(1));
+    expect(p.seen.storefront).toEqual(['client-a']);
+    expect(p.errors).toHaveLength(1);
+    // An element parsed after the file ran.
+    document.body.insertAdjacentHTML('beforeend', config(APP_B));
+    document.dispatchEvent(new p.window.Event('DOMContentLoaded'));
+    await vi.waitFor(() => expect(p.seen.posts).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(p.seen.storefront).toEqual(['client-a', 'client-b']);
+    // The bad element was read once: one console.error, not two.
+    expect(p.errors).toHaveLength(1);
+    for (const client of Object.values(p.global()?.clients ?? {})) client.stop();
+  });
+
+  it('a document already parsed: boots at once and adds no DOMContentLoaded boot', async () => {
+    const p = await page(config(APP_A));
+    p.load();
+    await vi.waitFor(() => expect(p.seen.posts).toHaveLength(1));
+    p.window.document.body.insertAdjacentHTML('beforeend', config(APP_B));
+    p.window.document.dispatchEvent(new p.window.Event('DOMContentLoaded'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(p.seen.storefront).toEqual(['client-a']);
     p.global()?.clients['client-a']?.stop();
   });
 
@@ -206,5 +227,152 @@ describe('the drop-in file', () => {
     });
     await expect(client?.post()).resolves.toEqual({ customerId: 4927 });
     expect(p.errors.join()).toContain('handler bug');
+  });
+
+  it.each([
+    ['<div id="StencilCurrentCustomer"></div>'],
+    ['<img name="StencilCurrentCustomer" alt="">'],
+    [
+      '<form name="StencilCurrentCustomer"><input name="clients"><input name="createCurrentCustomer"></form>',
+    ],
+  ])(
+    'an element clobbering the global (%s) neither disables it nor replaces its API; one console.warn',
+    async (markup) => {
+      const p = await page(markup + config(APP_A));
+      const element = p.window.document.body.firstElementChild;
+      expect((p.window as unknown as Record<string, unknown>).StencilCurrentCustomer).toBe(element);
+      p.load();
+      await vi.waitFor(() => expect(p.seen.posts).toHaveLength(1));
+      const api = p.global();
+      expect(typeof api?.createCurrentCustomer).toBe('function');
+      expect(api?.clients['client-a']?.appClientId).toBe('client-a');
+      expect(p.logs).toEqual([
+        'current-customer: replaced an element named StencilCurrentCustomer',
+      ]);
+      // A second copy of the file finds the API: nothing twice, no second message.
+      p.load();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(p.global()).toBe(api);
+      expect(p.seen.storefront).toEqual(['client-a']);
+      expect(p.logs).toHaveLength(1);
+      expect(p.errors).toEqual([]);
+      api?.clients['client-a']?.stop();
+    },
+  );
+
+  it('constructor, toString and __proto__ are client ids like any other: each gets its client in `clients`', async () => {
+    const ids = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
+    const p = await page(
+      ids
+        .map((id) =>
+          config({ appClientId: id, endpoint: `https://${id.replace(/_/g, '')}.example.com/v` }),
+        )
+        .join(''),
+    );
+    p.load();
+    await vi.waitFor(() => expect(p.seen.posts).toHaveLength(4));
+    expect(p.seen.storefront.sort()).toEqual([...ids].sort());
+    const clients = p.global()?.clients ?? {};
+    expect(Object.keys(clients).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(clients[id]?.appClientId).toBe(id);
+    expect(p.errors).toEqual([]);
+    for (const id of ids) clients[id]?.stop();
+  });
+});
+
+describe('fields and page state in the drop-in file', () => {
+  it('fills the fields from the answer and sets data-current-customer: pending, then verified', async () => {
+    const p = await page(
+      `${config(APP_A)}<p>Customer <span data-current-customer-field="customerId">…</span></p>`,
+    );
+    const root = p.window.document.documentElement;
+    p.load();
+    expect(root.getAttribute('data-current-customer')).toBe('pending');
+    await vi.waitFor(() => expect(root.getAttribute('data-current-customer')).toBe('verified'));
+    expect(p.window.document.querySelector('p')?.textContent).toBe('Customer 4927');
+    p.global()?.clients['client-a']?.stop();
+  });
+
+  it('invalid options: error', async () => {
+    const p = await page(config({ appClientId: 'client-a', endpoint: 'http://evil.example.com/' }));
+    p.load();
+    expect(p.window.document.documentElement.getAttribute('data-current-customer')).toBe('error');
+  });
+});
+
+describe('the ready queue', () => {
+  type Ready = (api: StencilCurrentCustomerGlobal) => void;
+  const queue = (p: Awaited<ReturnType<typeof page>>) => {
+    const host = p.window as unknown as {
+      StencilCurrentCustomerQueue?: { push(...f: Ready[]): void };
+    };
+    host.StencilCurrentCustomerQueue = host.StencilCurrentCustomerQueue || [];
+    return host.StencilCurrentCustomerQueue;
+  };
+
+  it('callbacks pushed before the file loads run once, in order, right after boot, with the API', async () => {
+    const p = await page(config(APP_A));
+    const seen: string[] = [];
+    const apis: unknown[] = [];
+    queue(p).push((api) => {
+      seen.push(`first:${Object.keys(api.clients).join()}`);
+      apis.push(api);
+    });
+    queue(p).push(
+      () => {
+        throw new Error('theme bug');
+      },
+      (api) => {
+        seen.push('third');
+        apis.push(api);
+      },
+    );
+    expect(seen).toEqual([]);
+    p.load();
+    // The clients of the configuration elements exist when the queue runs.
+    expect(seen).toEqual(['first:client-a', 'third']);
+    expect(apis).toEqual([p.global(), p.global()]);
+    expect(p.errors.join()).toContain('theme bug');
+    // A second copy of the file runs nothing again.
+    p.load();
+    expect(seen).toHaveLength(2);
+    p.global()?.clients['client-a']?.stop();
+  });
+
+  it('callbacks pushed after boot run at once; a throwing one stops nothing', async () => {
+    const p = await page('');
+    p.load();
+    const seen: unknown[] = [];
+    queue(p).push(
+      () => {
+        throw new Error('late bug');
+      },
+      (api) => seen.push(api),
+    );
+    expect(seen).toEqual([p.global()]);
+    queue(p).push((api) => seen.push(api.createCurrentCustomer));
+    expect(seen).toHaveLength(2);
+    expect(p.errors).toHaveLength(1);
+    expect(p.errors[0]).toContain('late bug');
+  });
+
+  it('a pushed value that is not a function is logged, the rest still run', async () => {
+    const p = await page('');
+    const seen: string[] = [];
+    queue(p).push(42 as unknown as Ready, () => seen.push('ran'));
+    p.load();
+    expect(seen).toEqual(['ran']);
+    expect(p.errors).toHaveLength(1);
+  });
+
+  it('an element named StencilCurrentCustomerQueue is not taken for a queue', async () => {
+    const p = await page(`<div id="StencilCurrentCustomerQueue"></div>${config(APP_A)}`);
+    expect(() => p.load()).not.toThrow();
+    await vi.waitFor(() => expect(p.seen.posts).toHaveLength(1));
+    const seen: unknown[] = [];
+    queue(p).push((api) => seen.push(api));
+    expect(seen).toEqual([p.global()]);
+    expect(p.errors).toEqual([]);
+    p.global()?.clients['client-a']?.stop();
   });
 });

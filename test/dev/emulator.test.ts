@@ -111,7 +111,7 @@ describe('storefront emulator over HTTP on 127.0.0.1', () => {
     });
     // A literal match: the nonce is base64, whose + and / would be pattern syntax in a RegExp.
     expect(html).toContain(
-      `<script src="/assets/current-customer/current-customer.min.js" defer nonce="${nonce}"></script>`,
+      `<script src="/assets/current-customer/current-customer.min.js" async nonce="${nonce}"></script>`,
     );
 
     const out = await fetch(url('/logout'), {

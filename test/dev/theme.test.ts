@@ -68,7 +68,7 @@ describe('theme loading', () => {
       const html = await page.text();
       expect(html).toContain('data-current-customer');
       expect(html).toContain(
-        `<script src="/assets/current-customer/current-customer.min.js" defer nonce="${nonce}"></script>`,
+        `<script src="/assets/current-customer/current-customer.min.js" async nonce="${nonce}"></script>`,
       );
       // Cornerstone's own inline scripts carry the same nonce.
       expect(html).toContain(`<script nonce="${nonce}">`);

@@ -100,8 +100,8 @@ describe('the patched base layout (theme fixture)', () => {
     const script = page.dropIns[0] as HTMLScriptElement;
     expect(script.getAttribute('src')).toBe(DROP_IN_URL);
     expect(script.getAttribute('nonce')).toBe(NONCE);
-    expect(script.hasAttribute('defer')).toBe(true);
-    expect(script.hasAttribute('async')).toBe(false);
+    expect(script.hasAttribute('async')).toBe(true);
+    expect(script.hasAttribute('defer')).toBe(false);
     // Inside <body>, after Cornerstone's own scripts.
     expect(script.parentElement?.tagName).toBe('BODY');
     expect(page.configElements[0]?.parentElement?.tagName).toBe('BODY');
