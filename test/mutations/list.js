@@ -29,6 +29,14 @@ export const MUTATIONS = [
     tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
   },
   {
+    id: 'secrecy-malformed-cause',
+    rule: 'a token the module refuses is not carried in the error',
+    file: 'src/client/token.ts',
+    search: "throw new CurrentCustomerError('token_malformed');",
+    replace: "throw new CurrentCustomerError('token_malformed', undefined, jwt);",
+    tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
+  },
+  {
     id: 'client-exp-storefront-clock',
     rule: "expiry is the token's exp compared with Date.now(), not a lifetime on the local clock",
     file: 'src/client/client.ts',
