@@ -64,6 +64,14 @@ export const MUTATIONS = [
     tests: { file: 'test/client/client.test.ts', name: 'posts nothing' },
   },
   {
+    id: 'client-timeout-zero',
+    rule: 'a request is aborted after timeoutMs, not at once',
+    file: 'src/client/client.ts',
+    search: 'await guard(timeoutMs, ',
+    replace: 'await guard(0, ',
+    tests: { file: 'test/client/client.test.ts', name: 'a custom timeoutMs applies' },
+  },
+  {
     id: 'e2e-backoff-zero',
     rule: 'retries wait a backoff between attempts',
     file: 'src/client/retry.ts',
@@ -142,6 +150,17 @@ export const MUTATIONS = [
     tests: {
       file: 'test/server/handler.test.ts',
       name: 'refuses configuration errors at creation',
+    },
+  },
+  {
+    id: 'cors-no-max-age',
+    rule: 'a preflight answer may be cached for 600 s (Access-Control-Max-Age)',
+    file: 'src/server/cors.ts',
+    search: "    'access-control-max-age': PREFLIGHT_MAX_AGE,\n",
+    replace: '',
+    tests: {
+      file: 'test/server/handler.test.ts',
+      name: 'answers a preflight from an allowed origin',
     },
   },
 ];
