@@ -2,10 +2,15 @@
 // one rule the package promises, with a search/replace on one file; `tests` names the test that claims to cover that
 // rule (a file, and the part of a test's name that picks it), and that test must fail. A `search` that no longer
 // matches exactly once is an error naming the mutation: update it with the code it targets.
+// A mutation that needs two edits in its file lists them as `edits` instead.
 // `build: true`: the test runs the built drop-in file, so the scratch copy is built after the change.
 
 /** @typedef {{ file: string, name?: string }} TestRef */
-/** @typedef {{ id: string, rule: string, file: string, search: string, replace: string, tests: TestRef, build?: boolean }} Mutation */
+/** @typedef {{ search: string, replace: string }} Edit */
+/**
+ * @typedef {{ id: string, rule: string, file: string, search?: string, replace?: string, edits?: Edit[],
+ *   tests: TestRef, build?: boolean }} Mutation
+ */
 
 /** @type {Mutation[]} */
 export const MUTATIONS = [
@@ -15,7 +20,7 @@ export const MUTATIONS = [
     rule: 'an HTTP error carries the request body (which holds the token) as its cause',
     file: 'src/client/client.ts',
     search: '          undefined,\n          undefined,\n          status,',
-    replace: '          undefined,\n          init.body,\n          status,',
+    replace: '          undefined,\n          settings.body,\n          status,',
     tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
   },
   {
@@ -40,8 +45,9 @@ export const MUTATIONS = [
     id: 'client-exp-storefront-clock',
     rule: "expiry is the token's exp compared with Date.now(), not a lifetime on the local clock",
     file: 'src/client/client.ts',
-    search: 'expiresAt = Date.now() + Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;',
-    replace: 'expiresAt = (decoded.exp - leewaySeconds) * 1000;',
+    search: '    expiresAt = Date.now() + ttl;\n    deadline = now() + ttl;',
+    replace:
+      '    expiresAt = (decoded.exp - leewaySeconds) * 1000;\n    deadline = Number.POSITIVE_INFINITY;',
     tests: {
       file: 'test/client/client.test.ts',
       name: 'a 15-minute token is cached for 14.5 minutes',
@@ -51,7 +57,7 @@ export const MUTATIONS = [
     id: 'client-no-single-flight',
     rule: 'concurrent callers share one request',
     file: 'src/client/client.ts',
-    search: 'if (!current || since !== aborts) {',
+    search: 'if (!current || since !== epoch) {',
     replace: 'if (true) {',
     tests: { file: 'test/client/client.test.ts', name: 'single flight' },
   },
@@ -59,16 +65,22 @@ export const MUTATIONS = [
     id: 'client-posts-for-guest',
     rule: 'nothing is posted for a guest',
     file: 'src/client/client.ts',
-    search: 'if (!jwt) return null;',
-    replace: '',
+    // Both guards: the first answers null for a guest, the second refuses a token gone since.
+    edits: [
+      { search: '    if (!jwt) return null;\n', replace: '' },
+      {
+        search: 'if (!jwt || generation !== since) throw changedError();',
+        replace: 'if (generation !== since) throw changedError();',
+      },
+    ],
     tests: { file: 'test/client/client.test.ts', name: 'posts nothing' },
   },
   {
     id: 'client-timeout-zero',
     rule: 'a request is aborted after timeoutMs, not at once',
     file: 'src/client/client.ts',
-    search: 'await guard(timeoutMs, ',
-    replace: 'await guard(0, ',
+    search: "settle(new CurrentCustomerError('timeout')), timeoutMs);",
+    replace: "settle(new CurrentCustomerError('timeout')), 0);",
     tests: { file: 'test/client/client.test.ts', name: 'a custom timeoutMs applies' },
   },
   {
@@ -109,8 +121,9 @@ export const MUTATIONS = [
     id: 'claims-store-check-off',
     rule: 'the token must come from an allowed store',
     file: 'src/server/claims.ts',
-    search: 'if (!rules.storeHashes.includes(storeHash) || claims.sub !== storeHash) {',
-    replace: 'if (false) {',
+    search:
+      "if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) throw storeNotAllowed();",
+    replace: '',
     tests: { file: 'test/server/verifier.test.ts', name: 'store_not_allowed' },
   },
   {

@@ -28,6 +28,9 @@ function parseArgs(argv) {
   return { only, keep: argv.includes('--keep') };
 }
 
+/** A mutation's edits: its one search/replace, or its list. */
+const editsOf = (m) => m.edits ?? [{ search: m.search, replace: m.replace }];
+
 /** Mutations whose search does not match exactly once, as messages naming each. */
 function stalePatterns(mutations) {
   const problems = [];
@@ -39,11 +42,14 @@ function stalePatterns(mutations) {
       problems.push(`${m.id}: ${m.file} does not exist`);
       continue;
     }
-    const count = text.split(m.search).length - 1;
-    if (count !== 1) {
-      problems.push(
-        `${m.id}: its search ${count === 0 ? 'no longer matches' : `matches ${count} times`} in ${m.file}`,
-      );
+    for (const [i, { search }] of editsOf(m).entries()) {
+      const count = text.split(search).length - 1;
+      if (count !== 1) {
+        const which = m.edits ? `its search #${i + 1}` : 'its search';
+        problems.push(
+          `${m.id}: ${which} ${count === 0 ? 'no longer matches' : `matches ${count} times`} in ${m.file}`,
+        );
+      }
     }
   }
   return problems;
@@ -167,10 +173,11 @@ function main() {
     for (const m of mutations) {
       const path = join(dir, m.file);
       const original = readFileSync(path, 'utf8');
-      writeFileSync(
-        path,
-        original.replace(m.search, () => m.replace),
+      const mutated = editsOf(m).reduce(
+        (text, { search, replace }) => text.replace(search, () => replace),
+        original,
       );
+      writeFileSync(path, mutated);
       let result;
       try {
         if (m.build) build(dir);
