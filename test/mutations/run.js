@@ -9,6 +9,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -56,8 +57,8 @@ function stalePatterns(mutations) {
 }
 
 /** A copy of the files git knows (tracked or new, not ignored), with node_modules linked. */
-function scratchCopy() {
-  const dir = mkdtempSync(join(tmpdir(), 'stencil-current-customer-mutations-'));
+function fillScratchCopy(dir) {
+  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'), 'dir');
   const listed = spawnSync(
     'git',
     ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
@@ -68,7 +69,8 @@ function scratchCopy() {
   );
   if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
   for (const file of listed.stdout.split('\0')) {
-    if (!file) continue;
+    // node_modules may itself be a link, which git then lists as a file.
+    if (!file || file === 'node_modules') continue;
     const target = join(dir, file);
     mkdirSync(dirname(target), { recursive: true });
     try {
@@ -77,8 +79,6 @@ function scratchCopy() {
       // A file deleted in the work tree but still tracked.
     }
   }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return dir;
 }
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -147,10 +147,11 @@ function main() {
   }
 
   const startedAll = performance.now();
-  const dir = scratchCopy();
+  const dir = mkdtempSync(join(tmpdir(), 'stencil-current-customer-mutations-'));
   console.log(`scratch copy: ${dir}`);
   let failures = 0;
   try {
+    fillScratchCopy(dir);
     if (mutations.some((m) => m.build)) build(dir);
 
     // The named tests must pass unmutated, and must exist.
