@@ -151,8 +151,19 @@ interface Answer {
   status: number;
   body: string;
   allowOrigin: string | null;
-  contentType: string | null;
+  /** Every header the handler sets (the server's own framing and date left out), sorted. */
+  headers: [string, string][];
 }
+
+/** Headers each HTTP server writes its own way: not the handler's answer. */
+const SERVER_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'date',
+  'keep-alive',
+  'server',
+  'transfer-encoding',
+]);
 
 interface Case {
   name: string;
@@ -241,7 +252,9 @@ async function answers(port: number): Promise<Record<string, Answer>> {
         status: response.status,
         body: await response.text(),
         allowOrigin: response.headers.get('access-control-allow-origin'),
-        contentType: response.headers.get('content-type'),
+        headers: [...response.headers]
+          .filter(([name]) => !SERVER_HEADERS.has(name))
+          .sort(([a], [b]) => a.localeCompare(b)),
       };
     }
   }
@@ -264,6 +277,9 @@ describe('Node, the reference', () => {
         expect(answer, name).toMatchObject(EXPECTED[name] as object);
         // CORS headers only for the listed storefront.
         expect(answer?.allowOrigin, name).toBe(origin === STOREFRONT ? STOREFRONT : null);
+        // Never cached, and varying by Origin: the handler's headers are in what is compared.
+        expect(answer?.headers, name).toContainEqual(['cache-control', 'no-store']);
+        expect(answer?.headers, name).toContainEqual(['vary', 'Origin']);
       }
     }
   });
