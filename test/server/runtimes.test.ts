@@ -302,6 +302,7 @@ for (const runtime of [denoRuntime(), bunRuntime()]) {
         throw new Error(found.reason);
       });
     } else {
+      console.warn(`test/server/runtimes.test.ts: ${runtime.name} skipped: ${found.reason}`);
       it.skip(`${runtime.name} ${runtime.version}: skipped, ${found.reason}`);
     }
     continue;
