@@ -65,20 +65,63 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null)).toBeUndefined();
   });
 
-  it('is always undefined or a number from 0 to the cap', () => {
+  it('is always undefined or a number from 0 to the cap, for any text', () => {
     fc.assert(
       fc.property(
         fc.oneof(
           fc.string(),
+          fc.string({ unit: 'binary' }),
           fc.nat().map(String),
-          fc.date().map((d) => d.toUTCString()),
+          fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
         ),
         (value) => {
           const ms = parseRetryAfter(value);
-          if (ms !== undefined) {
-            expect(ms).toBeGreaterThanOrEqual(0);
-            expect(ms).toBeLessThanOrEqual(MAX_RETRY_AFTER);
-          }
+          expect(
+            ms === undefined || (Number.isInteger(ms) && ms >= 0 && ms <= MAX_RETRY_AFTER),
+          ).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('delay seconds: exactly the seconds in milliseconds, clamped, whitespace around allowed', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.constantFrom('', ' ', '\t', '  '),
+        fc.constantFrom('', ' ', '\t'),
+        (seconds, before, after) => {
+          expect(parseRetryAfter(`${before}${seconds}${after}`)).toBe(
+            Math.min(seconds * 1000, MAX_RETRY_AFTER),
+          );
+        },
+      ),
+    );
+  });
+
+  it('HTTP dates: the time until then, 0 when it has passed, clamped', () => {
+    vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
+    fc.assert(
+      fc.property(fc.integer({ min: -10_000_000, max: 10_000_000 }), (offsetSeconds) => {
+        const date = new Date(Date.now() + offsetSeconds * 1000).toUTCString();
+        expect(parseRetryAfter(date)).toBe(
+          Math.min(Math.max(offsetSeconds * 1000, 0), MAX_RETRY_AFTER),
+        );
+      }),
+    );
+  });
+
+  it('text that is neither delay seconds nor a date is ignored', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .oneof(
+            fc.string(),
+            fc.constantFrom('soon', '1.5', '-5s', 'NaN', 'Infinity', '1e3', '0x10'),
+          )
+          .filter((v) => !/^\s*\d+\s*$/.test(v) && Number.isNaN(Date.parse(v.trim()))),
+        (value) => {
+          expect(parseRetryAfter(value)).toBeUndefined();
         },
       ),
     );

@@ -1,0 +1,179 @@
+// The mutations `npm run test:mutations` applies, one at a time, each to a scratch copy of the package. Each breaks
+// one rule the package promises, with a search/replace on one file; `tests` names the test that claims to cover that
+// rule (a file, and the part of a test's name that picks it), and that test must fail. A `search` that no longer
+// matches exactly once is an error naming the mutation: update it with the code it targets.
+// A mutation that needs two edits in its file lists them as `edits` instead.
+// `build: true`: the test runs the built drop-in file, so the scratch copy is built after the change.
+
+/** @typedef {{ file: string, name?: string }} TestRef */
+/** @typedef {{ search: string, replace: string }} Edit */
+/**
+ * @typedef {{ id: string, rule: string, file: string, search?: string, replace?: string, edits?: Edit[],
+ *   tests: TestRef, build?: boolean }} Mutation
+ */
+
+/** @type {Mutation[]} */
+export const MUTATIONS = [
+  // The browser module.
+  {
+    id: 'secrecy-error-cause',
+    rule: 'an HTTP error carries the request body (which holds the token) as its cause',
+    file: 'src/client/client.ts',
+    search: '          undefined,\n          undefined,\n          status,',
+    replace: '          undefined,\n          settings.body,\n          status,',
+    tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
+  },
+  {
+    id: 'secrecy-debug-log',
+    rule: 'the debug log names the token too',
+    file: 'src/client/client.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text searched for
+    search: 'console.debug(`current-customer:${type}`, appClientId);',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text put in its place
+    replace: 'console.debug(`current-customer:${type}`, appClientId, { token });',
+    tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
+  },
+  {
+    id: 'secrecy-malformed-cause',
+    rule: 'a token the module refuses is not carried in the error',
+    file: 'src/client/token.ts',
+    search: "throw new CurrentCustomerError('token_malformed');",
+    replace: "throw new CurrentCustomerError('token_malformed', undefined, jwt);",
+    tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
+  },
+  {
+    id: 'client-exp-storefront-clock',
+    rule: "expiry is the token's exp compared with Date.now(), not a lifetime on the local clock",
+    file: 'src/client/client.ts',
+    search: '    expiresAt = Date.now() + ttl;\n    deadline = now() + ttl;',
+    replace:
+      '    expiresAt = (decoded.exp - leewaySeconds) * 1000;\n    deadline = Number.POSITIVE_INFINITY;',
+    tests: {
+      file: 'test/client/client.test.ts',
+      name: 'a 15-minute token is cached for 14.5 minutes',
+    },
+  },
+  {
+    id: 'client-no-single-flight',
+    rule: 'concurrent callers share one request',
+    file: 'src/client/client.ts',
+    search: 'if (!current || since !== epoch) {',
+    replace: 'if (true) {',
+    tests: { file: 'test/client/client.test.ts', name: 'single flight' },
+  },
+  {
+    id: 'client-posts-for-guest',
+    rule: 'nothing is posted for a guest',
+    file: 'src/client/client.ts',
+    // Both guards: the first answers null for a guest, the second refuses a token gone since.
+    edits: [
+      { search: '    if (!jwt) return null;\n', replace: '' },
+      {
+        search: 'if (!jwt || generation !== since) throw changedError();',
+        replace: 'if (generation !== since) throw changedError();',
+      },
+    ],
+    tests: { file: 'test/client/client.test.ts', name: 'posts nothing' },
+  },
+  {
+    id: 'client-timeout-zero',
+    rule: 'a request is aborted after timeoutMs, not at once',
+    file: 'src/client/client.ts',
+    search: "settle(new CurrentCustomerError('timeout')), timeoutMs);",
+    replace: "settle(new CurrentCustomerError('timeout')), 0);",
+    tests: { file: 'test/client/client.test.ts', name: 'a custom timeoutMs applies' },
+  },
+  {
+    id: 'e2e-backoff-zero',
+    rule: 'retries wait a backoff between attempts',
+    file: 'src/client/retry.ts',
+    search:
+      'retryAfter ?? Math.floor(random() * Math.min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1)));',
+    replace: '0;',
+    tests: { file: 'test/e2e/current-customer.test.ts', name: 'bounded retries with backoff' },
+    build: true,
+  },
+
+  // The verifier and the handler.
+  {
+    id: 'claims-aud-off',
+    rule: "the token's aud must be the app's client id",
+    file: 'src/server/claims.ts',
+    search: "if (!audienceMatches) throw invalid('aud'",
+    replace: "if (false) throw invalid('aud'",
+    tests: {
+      file: 'test/server/property.test.ts',
+      name: 'payloads re-encoded with changed claims',
+    },
+  },
+  {
+    id: 'claims-operation-off',
+    rule: 'the operation claim must be current_customer',
+    file: 'src/server/claims.ts',
+    search: 'if (claims.operation !== OPERATION) {',
+    replace: 'if (false) {',
+    tests: {
+      file: 'test/server/property.test.ts',
+      name: 'payloads re-encoded with changed claims',
+    },
+  },
+  {
+    id: 'claims-store-check-off',
+    rule: 'the token must come from an allowed store',
+    file: 'src/server/claims.ts',
+    search:
+      "if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) throw storeNotAllowed();",
+    replace: '',
+    tests: { file: 'test/server/verifier.test.ts', name: 'store_not_allowed' },
+  },
+  {
+    id: 'hmac-no-compare',
+    rule: 'the HMAC is compared with the signature',
+    file: 'src/server/hmac.ts',
+    search:
+      'signature.length === SIGNATURE_BYTES && nodeCrypto.timingSafeEqual(expected, signature)',
+    replace: 'signature.length === SIGNATURE_BYTES',
+    tests: { file: 'test/server/verifier.test.ts', name: 'signature_invalid' },
+  },
+  {
+    id: 'jws-alg-none',
+    rule: 'HS256 is the only algorithm',
+    file: 'src/server/jws.ts',
+    search: "if (alg !== 'HS256') {",
+    replace: "if (alg !== 'HS256' && alg.toLowerCase() !== 'none') {",
+    tests: { file: 'test/server/verifier.test.ts', name: 'alg none' },
+  },
+  {
+    id: 'verifier-empty-client-id',
+    rule: 'an empty clientId is a configuration error',
+    file: 'src/server/verifier.ts',
+    search: "if (typeof clientId !== 'string' || clientId.trim() === '') {",
+    replace: "if (typeof clientId !== 'string') {",
+    tests: {
+      file: 'test/server/verifier.test.ts',
+      name: 'never puts the secret in a configuration error',
+    },
+  },
+  {
+    id: 'handler-origins-guard-off',
+    rule: 'allowedOrigins must be a list or a function',
+    file: 'src/server/cors.ts',
+    search: 'if (!Array.isArray(allowed)) {',
+    replace: 'if (false) {',
+    tests: {
+      file: 'test/server/handler.test.ts',
+      name: 'refuses configuration errors at creation',
+    },
+  },
+  {
+    id: 'cors-no-max-age',
+    rule: 'a preflight answer may be cached for 600 s (Access-Control-Max-Age)',
+    file: 'src/server/cors.ts',
+    search: "    'access-control-max-age': PREFLIGHT_MAX_AGE,\n",
+    replace: '',
+    tests: {
+      file: 'test/server/handler.test.ts',
+      name: 'answers a preflight from an allowed origin',
+    },
+  },
+];
