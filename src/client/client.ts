@@ -214,14 +214,17 @@ export const createCurrentCustomer = <TResponse = unknown>(
     epoch++;
   };
 
-  /** Concurrent callers share one run of `task`; a new epoch (after an abort) starts a new one. */
-  const shared = <T>(task: () => Promise<T>) => {
+  /**
+   * Concurrent callers share one run of `task` (a caller's arguments count only when it starts a
+   * run); a new epoch (after an abort) starts a new one.
+   */
+  const shared = <A extends unknown[], T>(task: (...args: A) => Promise<T>) => {
     let current: Promise<T> | undefined;
     let since = -1;
-    return (): Promise<T> => {
+    return (...args: A): Promise<T> => {
       if (!current || since !== epoch) {
         since = epoch;
-        const run = task().finally(() => {
+        const run = task(...args).finally(() => {
           if (current === run) current = undefined;
         });
         current = run;
@@ -527,8 +530,6 @@ export const createCurrentCustomer = <TResponse = unknown>(
   // ---------------------------------------------------------------------------------------------
   // Automatic refresh
   // ---------------------------------------------------------------------------------------------
-  let refreshing: Promise<void> | undefined;
-  let refreshEpoch = -1;
   /**
    * The automatic fetch and post (start(), the timer, visibilitychange, online, another tab's
    * token, a page restored from the back/forward cache), one at a time across tabs: it fetches
@@ -537,32 +538,27 @@ export const createCurrentCustomer = <TResponse = unknown>(
    * Failures are already `error` events: swallowed here. One that another try may cure (retryable:
    * network, timeout, 429, 5xx; never aborted, config_invalid or a 4xx) sets a slower timer, so a
    * page that stays visible is not left unidentified; wake() still skips it while the page is hidden.
+   * One at a time in this tab too (shared), but an abort (pagehide, stop()) forgets the one in flight.
    */
-  const refresh = (restored = false) => {
-    // One at a time in this tab, but an abort (pagehide, stop()) forgets the one in flight.
-    if (refreshing && refreshEpoch === epoch) return;
-    refreshEpoch = epoch;
+  const refresh = shared(async (restored = false) => {
     const since = generation;
-    const run: Promise<void> = exclusive(async () => {
-      // Another tab said that nobody, or somebody else, is logged in while this one waited for the
-      // lock or for an answer: nothing left to do.
-      const told = () => halted && generation !== since;
-      if (told()) return;
-      const posted = restored && answered !== undefined;
-      if (restored) forget();
-      else if (!valid() || answered !== token) await askOthers();
-      if (told() || (!valid() && !(await fetchToken()))) return;
-      if (posted && generation === since) answered = token as string;
-      if (answered !== token) await post();
-    })
-      .catch((error) => {
-        if (retryable(error)) arm(REFRESH_RETRY_DELAY);
-      })
-      .finally(() => {
-        if (refreshing === run) refreshing = undefined;
+    try {
+      await exclusive(async () => {
+        // Another tab said that nobody, or somebody else, is logged in while this one waited for the
+        // lock or for an answer: nothing left to do.
+        const told = () => halted && generation !== since;
+        if (told()) return;
+        const posted = restored && answered !== undefined;
+        if (restored) forget();
+        else if (!valid() || answered !== token) await askOthers();
+        if (told() || (!valid() && !(await fetchToken()))) return;
+        if (posted && generation === since) answered = token as string;
+        if (answered !== token) await post();
       });
-    refreshing = run;
-  };
+    } catch (error) {
+      if (retryable(error as CurrentCustomerError)) arm(REFRESH_RETRY_DELAY);
+    }
+  });
   /**
    * On timer, `visibilitychange` and `online`, while the page is visible: refresh if the token
    * expired, else set the timer again (it may have fired early, or the clock moved).
