@@ -141,6 +141,12 @@ export const createCurrentCustomer = <TResponse = unknown>(
     token = claims = null;
     expiresAt = deadline = 0;
   };
+  /** The last word was a guest or another customer: no token, no timer, no automatic work. */
+  const halt = () => {
+    halted = true;
+    clearTimeout(timer);
+    forget();
+  };
 
   // ---------------------------------------------------------------------------------------------
   // Events
@@ -330,9 +336,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
     }
     const ours = id !== null && sameCustomer(id, pageCustomer);
     if (!ours) {
-      halted = true;
-      clearTimeout(timer);
-      forget();
+      halt();
       abortAll();
     }
     return ours;
@@ -349,9 +353,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
 
   /** Nobody is logged in (a 404 here or in another tab). */
   const logout = () => {
-    forget();
-    halted = true;
-    clearTimeout(timer);
+    halt();
     emit('guest', null);
     observe(null);
   };
@@ -633,8 +635,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       doc?.removeEventListener('prerenderingchange', start);
       clearTimeout(timer);
       listen('removeEventListener');
-      abortAll();
-      disconnect();
+      hide();
     },
     on,
   };
