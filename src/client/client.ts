@@ -210,26 +210,32 @@ export const createCurrentCustomer = <TResponse = unknown>(
   // ---------------------------------------------------------------------------------------------
   // Aborting, timeouts and waits
   // ---------------------------------------------------------------------------------------------
-  /** Aborts every request, wait and lock request in flight (pagehide, stop(), a change). */
-  const aborts = new Set<() => void>();
-  /** Counts abortAll() calls: shared runs begun in an earlier epoch are forgotten. */
-  let epoch = 0;
+  /**
+   * Every request, wait and lock request in flight listens to `scope.signal`; abortAll() (pagehide,
+   * stop(), a change) aborts them all and opens a new scope, so shared runs begun before are forgotten.
+   */
+  let scope = new AbortController();
   const abortAll = () => {
-    for (const abort of [...aborts]) abort();
-    aborts.clear();
-    epoch++;
+    scope.abort();
+    scope = new AbortController();
+  };
+  /** Calls `abort` on abortAll(), until the returned function is called. */
+  const onAbort = (abort: () => void) => {
+    const { signal } = scope;
+    signal.addEventListener('abort', abort);
+    return () => signal.removeEventListener('abort', abort);
   };
 
   /**
    * Concurrent callers share one run of `task` (a caller's arguments count only when it starts a
-   * run); a new epoch (after an abort) starts a new one.
+   * run); a new scope (after an abort) starts a new one.
    */
   const shared = <A extends unknown[], T>(task: (...args: A) => Promise<T>) => {
     let current: Promise<T> | undefined;
-    let since = -1;
+    let since: AbortController | undefined;
     return (...args: A): Promise<T> => {
-      if (!current || since !== epoch) {
-        since = epoch;
+      if (!current || since !== scope) {
+        since = scope;
         const run = task(...args).finally(() => {
           if (current === run) current = undefined;
         });
@@ -249,14 +255,13 @@ export const createCurrentCustomer = <TResponse = unknown>(
       const controller = new AbortController();
       const settle = (error: CurrentCustomerError | undefined, value?: T) => {
         clearTimeout(timeout);
-        aborts.delete(abort);
+        off();
         controller.abort();
         if (error) reject(error);
         else resolve(value as T);
       };
-      const abort = () => settle(new CurrentCustomerError('aborted'));
+      const off = onAbort(() => settle(new CurrentCustomerError('aborted')));
       const timeout = setTimeout(() => settle(new CurrentCustomerError('timeout')), timeoutMs);
-      aborts.add(abort);
       work(controller.signal).then(
         (value) => settle(undefined, value),
         (cause) => settle(new CurrentCustomerError('network', 'network', cause)),
@@ -266,15 +271,14 @@ export const createCurrentCustomer = <TResponse = unknown>(
   /** Waits `ms` milliseconds; rejects with `aborted` on abortAll(). */
   const sleep = (ms: number) =>
     new Promise<void>((resolve, reject) => {
-      const abort = () => {
+      const off = onAbort(() => {
         clearTimeout(wait);
         reject(new CurrentCustomerError('aborted'));
-      };
+      });
       const wait = setTimeout(() => {
-        aborts.delete(abort);
+        off();
         resolve();
       }, ms);
-      aborts.add(abort);
     });
 
   // ---------------------------------------------------------------------------------------------
@@ -509,17 +513,8 @@ export const createCurrentCustomer = <TResponse = unknown>(
   };
 
   /** Runs `task` as the only tab working (at once when working alone); abortAll() stops the wait. */
-  const exclusive = async (task: () => Promise<void>) => {
-    if (!tabs) return task();
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    aborts.add(abort);
-    try {
-      await tabs.exclusive(task, controller.signal);
-    } finally {
-      aborts.delete(abort);
-    }
-  };
+  const exclusive = (task: () => Promise<void>) =>
+    tabs ? tabs.exclusive(task, scope.signal) : task();
 
   const connect = () => {
     if (!tabs && config.shareAcrossTabs) tabs = openTabs(appClientId, receive);
