@@ -399,20 +399,22 @@ export const createCurrentCustomer = <TResponse = unknown>(
   // ---------------------------------------------------------------------------------------------
   // Posting
   // ---------------------------------------------------------------------------------------------
-  const changedError = () => new CurrentCustomerError('customer_changed');
-
   /** Concurrent callers share the POST in flight. */
   const post = shared(async (): Promise<TResponse | null> => {
     let jwt = await getToken();
     if (!jwt) return null;
     const since = generation;
+    /** The token must still be there, for the customer the POST began with. */
+    const check = (jwt: string | null) => {
+      if (!jwt || generation !== since) throw new CurrentCustomerError('customer_changed');
+    };
     for (let retried = false; ; retried = true) {
       try {
         const [reply, text] = await request('backend', endpoint, async () => {
           // Before each attempt: the token must still be current, for the same customer.
-          if (generation !== since) throw changedError();
+          check(jwt);
           jwt = await getToken();
-          if (!jwt || generation !== since) throw changedError();
+          check(jwt);
           return {
             method: 'POST',
             credentials,
@@ -421,7 +423,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
           };
         });
         // An answer about a customer who is no longer the one logged in reaches nobody.
-        if (generation !== since) throw changedError();
+        check(jwt);
         let data: unknown = text;
         // JSON when it says so and parses (an empty body is null), else the text. (A missing
         // content-type is null, which the pattern tests as "null": not JSON.)
