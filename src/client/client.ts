@@ -246,39 +246,27 @@ export const createCurrentCustomer = <TResponse = unknown>(
   };
 
   /**
-   * Runs `work` with a signal that is aborted when it settles, after `timeoutMs` (rejecting with
-   * `timeout`) or on abortAll() (rejecting with `aborted`), whichever comes first. A rejection of
-   * `work` itself is a `network` error.
+   * Settles after `ms`, on abortAll() (rejecting with `aborted`) or when `work` settles, whichever
+   * comes first. Without `work`, a wait: the timer resolves it. With `work`, a timeout: the timer
+   * rejects with `timeout`, a rejection of `work` is a `network` error, and the signal given to
+   * `work` is aborted once this settles.
    */
-  const withTimeout = <T>(work: (signal: AbortSignal) => Promise<T>) =>
+  const race = <T = void>(ms: number, work?: (signal: AbortSignal) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
       const settle = (error: CurrentCustomerError | undefined, value?: T) => {
-        clearTimeout(timeout);
+        clearTimeout(timer);
         off();
         controller.abort();
         if (error) reject(error);
         else resolve(value as T);
       };
       const off = onAbort(() => settle(new CurrentCustomerError('aborted')));
-      const timeout = setTimeout(() => settle(new CurrentCustomerError('timeout')), timeoutMs);
-      work(controller.signal).then(
+      const timer = setTimeout(() => settle(work && new CurrentCustomerError('timeout')), ms);
+      work?.(controller.signal).then(
         (value) => settle(undefined, value),
         (cause) => settle(new CurrentCustomerError('network', 'network', cause)),
       );
-    });
-
-  /** Waits `ms` milliseconds; rejects with `aborted` on abortAll(). */
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      const off = onAbort(() => {
-        clearTimeout(wait);
-        reject(new CurrentCustomerError('aborted'));
-      });
-      const wait = setTimeout(() => {
-        off();
-        resolve();
-      }, ms);
     });
 
   // ---------------------------------------------------------------------------------------------
@@ -298,7 +286,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
     for (let attempt = 1; ; attempt++) {
       try {
         const settings = await init();
-        const result = await withTimeout(async (signal): Promise<[Response, string]> => {
+        const result = await race(timeoutMs, async (signal): Promise<[Response, string]> => {
           const response = await transport(url, { ...settings, signal });
           return [response, await response.text()];
         });
@@ -316,7 +304,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
         const error = e as CurrentCustomerError;
         const timedOutPost = side === 'backend' && error.code === 'timeout';
         if (attempt >= MAX_ATTEMPTS || timedOutPost || !retryable(error)) throw error;
-        await sleep(backoff(attempt, error.retryAfter));
+        await race(backoff(attempt, error.retryAfter));
       }
     }
   };
