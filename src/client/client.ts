@@ -131,12 +131,6 @@ export const createCurrentCustomer = <TResponse = unknown>(
   /** Milliseconds the token stays valid, by the monotonic clock. */
   const remaining = () => deadline - now();
 
-  const keep = (jwt: string, decoded: CurrentCustomerClaims, ttl: number) => {
-    token = jwt;
-    claims = decoded;
-    expiresAt = Date.now() + ttl;
-    deadline = now() + ttl;
-  };
   const forget = () => {
     token = claims = null;
     expiresAt = deadline = 0;
@@ -337,7 +331,10 @@ export const createCurrentCustomer = <TResponse = unknown>(
   /** Takes a token: the page's customer's is kept and announced; anyone else's is a change. */
   const accept = (jwt: string, decoded: CurrentCustomerClaims, ttl: number) => {
     if (!observe(decoded.customer.id)) throw new CurrentCustomerError('customer_changed');
-    keep(jwt, decoded, ttl);
+    token = jwt;
+    claims = decoded;
+    expiresAt = Date.now() + ttl;
+    deadline = now() + ttl;
     halted = false;
     arm();
     emit('token', decoded, 'claims');
