@@ -213,12 +213,6 @@ export const createCurrentCustomer = <TResponse = unknown>(
     scope.abort();
     scope = new AbortController();
   };
-  /** Calls `abort` on abortAll(), until the returned function is called. */
-  const onAbort = (abort: () => void) => {
-    const { signal } = scope;
-    signal.addEventListener('abort', abort);
-    return () => signal.removeEventListener('abort', abort);
-  };
 
   /**
    * Concurrent callers share one run of `task` (a caller's arguments count only when it starts a
@@ -248,14 +242,16 @@ export const createCurrentCustomer = <TResponse = unknown>(
   const race = <T = void>(ms: number, work?: (signal: AbortSignal) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
+      const { signal } = scope;
       const settle = (error: CurrentCustomerError | undefined, value?: T) => {
         clearTimeout(timer);
-        off();
+        signal.removeEventListener('abort', abort);
         controller.abort();
         if (error) reject(error);
         else resolve(value as T);
       };
-      const off = onAbort(() => settle(new CurrentCustomerError('aborted')));
+      const abort = () => settle(new CurrentCustomerError('aborted'));
+      signal.addEventListener('abort', abort);
       const timer = setTimeout(() => settle(work && new CurrentCustomerError('timeout')), ms);
       work?.(controller.signal).then(
         (value) => settle(undefined, value),
