@@ -244,7 +244,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       const controller = new AbortController();
       const { signal } = scope;
       const settle = (error: CurrentCustomerError | undefined, value?: T) => {
-        clearTimeout(timer);
+        clearTimeout(expiry);
         signal.removeEventListener('abort', abort);
         controller.abort();
         if (error) reject(error);
@@ -252,7 +252,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       };
       const abort = () => settle(new CurrentCustomerError('aborted'));
       signal.addEventListener('abort', abort);
-      const timer = setTimeout(() => settle(work && new CurrentCustomerError('timeout')), ms);
+      const expiry = setTimeout(() => settle(work && new CurrentCustomerError('timeout')), ms);
       work?.(controller.signal).then(
         (value) => settle(undefined, value),
         (cause) => settle(new CurrentCustomerError('network', 'network', cause)),
