@@ -184,13 +184,14 @@ export const createCurrentCustomer = <TResponse = unknown>(
     payload: CurrentCustomerEventMap<TResponse>[K],
     key?: Exclude<keyof CurrentCustomerEventDetailMap[K], 'appClientId'>,
   ) => {
+    const name = `current-customer:${type}`;
     // Debug logs name the event, never the token.
-    if (config.debug) console.debug(`current-customer:${type}`, appClientId);
+    if (config.debug) console.debug(name, appClientId);
     for (const entry of [...handlers])
       if (entry[0] === type && handlers.has(entry))
         call(entry[1] as Handler<K, TResponse>, payload);
     doc?.dispatchEvent(
-      new CustomEvent(`current-customer:${type}`, {
+      new CustomEvent(name, {
         detail: key ? { appClientId, [key]: payload } : { appClientId, ...(payload as object) },
       }),
     );
