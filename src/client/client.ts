@@ -127,9 +127,9 @@ export const createCurrentCustomer = <TResponse = unknown>(
   let heard: (() => void) | undefined;
 
   const now = () => performance.now();
-  const valid = () => Date.now() < expiresAt && now() < deadline;
-  /** Milliseconds the token stays valid, by the monotonic clock. */
-  const remaining = () => deadline - now();
+  /** Milliseconds the token stays valid: the lesser of what the two clocks leave. */
+  const remaining = () => Math.min(expiresAt - Date.now(), deadline - now());
+  const valid = () => remaining() > 0;
 
   const forget = () => {
     token = claims = null;
@@ -553,7 +553,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
    * Sets the one timer, by default when the token expires on either clock; never longer than
    * setTimeout allows. stop(), a guest and a change clear it.
    */
-  const arm = (ms = Math.min(expiresAt - Date.now(), remaining())) => {
+  const arm = (ms = remaining()) => {
     clearTimeout(timer);
     if (started && autoRefresh && !halted)
       timer = setTimeout(wake, Math.min(Math.max(ms, 0), MAX_TIMER_DELAY));
