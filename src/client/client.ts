@@ -127,19 +127,19 @@ export const createCurrentCustomer = <TResponse = unknown>(
   let heard: (() => void) | undefined;
 
   const now = () => performance.now();
-  const valid = () => Date.now() < expiresAt && now() < deadline;
-  /** Milliseconds the token stays valid, by the monotonic clock. */
-  const remaining = () => deadline - now();
+  /** Milliseconds the token stays valid: the lesser of what the two clocks leave. */
+  const remaining = () => Math.min(expiresAt - Date.now(), deadline - now());
+  const valid = () => remaining() > 0;
 
-  const keep = (jwt: string, decoded: CurrentCustomerClaims, ttl: number) => {
-    token = jwt;
-    claims = decoded;
-    expiresAt = Date.now() + ttl;
-    deadline = now() + ttl;
-  };
   const forget = () => {
     token = claims = null;
     expiresAt = deadline = 0;
+  };
+  /** The last word was a guest or another customer: no token, no timer, no automatic work. */
+  const halt = () => {
+    halted = true;
+    clearTimeout(timer);
+    forget();
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -184,13 +184,14 @@ export const createCurrentCustomer = <TResponse = unknown>(
     payload: CurrentCustomerEventMap<TResponse>[K],
     key?: Exclude<keyof CurrentCustomerEventDetailMap[K], 'appClientId'>,
   ) => {
+    const name = `current-customer:${type}`;
     // Debug logs name the event, never the token.
-    if (config.debug) console.debug(`current-customer:${type}`, appClientId);
+    if (config.debug) console.debug(name, appClientId);
     for (const entry of [...handlers])
       if (entry[0] === type && handlers.has(entry))
         call(entry[1] as Handler<K, TResponse>, payload);
     doc?.dispatchEvent(
-      new CustomEvent(`current-customer:${type}`, {
+      new CustomEvent(name, {
         detail: key ? { appClientId, [key]: payload } : { appClientId, ...(payload as object) },
       }),
     );
@@ -204,24 +205,27 @@ export const createCurrentCustomer = <TResponse = unknown>(
   // ---------------------------------------------------------------------------------------------
   // Aborting, timeouts and waits
   // ---------------------------------------------------------------------------------------------
-  /** Aborts every request, wait and lock request in flight (pagehide, stop(), a change). */
-  const aborts = new Set<() => void>();
-  /** Counts abortAll() calls: shared runs begun in an earlier epoch are forgotten. */
-  let epoch = 0;
+  /**
+   * Every request, wait and lock request in flight listens to `scope.signal`; abortAll() (pagehide,
+   * stop(), a change) aborts them all and opens a new scope, so shared runs begun before are forgotten.
+   */
+  let scope = new AbortController();
   const abortAll = () => {
-    for (const abort of [...aborts]) abort();
-    aborts.clear();
-    epoch++;
+    scope.abort();
+    scope = new AbortController();
   };
 
-  /** Concurrent callers share one run of `task`; a new epoch (after an abort) starts a new one. */
-  const shared = <T>(task: () => Promise<T>) => {
+  /**
+   * Concurrent callers share one run of `task` (a caller's arguments count only when it starts a
+   * run); a new scope (after an abort) starts a new one.
+   */
+  const shared = <A extends unknown[], T>(task: (...args: A) => Promise<T>) => {
     let current: Promise<T> | undefined;
-    let since = -1;
-    return (): Promise<T> => {
-      if (!current || since !== epoch) {
-        since = epoch;
-        const run = task().finally(() => {
+    let since: AbortController | undefined;
+    return (...args: A): Promise<T> => {
+      if (!current || since !== scope) {
+        since = scope;
+        const run = task(...args).finally(() => {
           if (current === run) current = undefined;
         });
         current = run;
@@ -231,41 +235,29 @@ export const createCurrentCustomer = <TResponse = unknown>(
   };
 
   /**
-   * Runs `work` with a signal that is aborted when it settles, after `timeoutMs` (rejecting with
-   * `timeout`) or on abortAll() (rejecting with `aborted`), whichever comes first. A rejection of
-   * `work` itself is a `network` error.
+   * Settles after `ms`, on abortAll() (rejecting with `aborted`) or when `work` settles, whichever
+   * comes first. Without `work`, a wait: the timer resolves it. With `work`, a timeout: the timer
+   * rejects with `timeout`, a rejection of `work` is a `network` error, and the signal given to
+   * `work` is aborted once this settles.
    */
-  const withTimeout = <T>(work: (signal: AbortSignal) => Promise<T>) =>
+  const race = <T = void>(ms: number, work?: (signal: AbortSignal) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
+      const { signal } = scope;
       const settle = (error: CurrentCustomerError | undefined, value?: T) => {
-        clearTimeout(timeout);
-        aborts.delete(abort);
+        clearTimeout(expiry);
+        signal.removeEventListener('abort', abort);
         controller.abort();
         if (error) reject(error);
         else resolve(value as T);
       };
       const abort = () => settle(new CurrentCustomerError('aborted'));
-      const timeout = setTimeout(() => settle(new CurrentCustomerError('timeout')), timeoutMs);
-      aborts.add(abort);
-      work(controller.signal).then(
+      signal.addEventListener('abort', abort);
+      const expiry = setTimeout(() => settle(work && new CurrentCustomerError('timeout')), ms);
+      work?.(controller.signal).then(
         (value) => settle(undefined, value),
         (cause) => settle(new CurrentCustomerError('network', 'network', cause)),
       );
-    });
-
-  /** Waits `ms` milliseconds; rejects with `aborted` on abortAll(). */
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      const abort = () => {
-        clearTimeout(wait);
-        reject(new CurrentCustomerError('aborted'));
-      };
-      const wait = setTimeout(() => {
-        aborts.delete(abort);
-        resolve();
-      }, ms);
-      aborts.add(abort);
     });
 
   // ---------------------------------------------------------------------------------------------
@@ -285,7 +277,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
     for (let attempt = 1; ; attempt++) {
       try {
         const settings = await init();
-        const result = await withTimeout(async (signal): Promise<[Response, string]> => {
+        const result = await race(timeoutMs, async (signal): Promise<[Response, string]> => {
           const response = await transport(url, { ...settings, signal });
           return [response, await response.text()];
         });
@@ -303,7 +295,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
         const error = e as CurrentCustomerError;
         const timedOutPost = side === 'backend' && error.code === 'timeout';
         if (attempt >= MAX_ATTEMPTS || timedOutPost || !retryable(error)) throw error;
-        await sleep(backoff(attempt, error.retryAfter));
+        await race(backoff(attempt, error.retryAfter));
       }
     }
   };
@@ -327,9 +319,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
     }
     const ours = id !== null && sameCustomer(id, pageCustomer);
     if (!ours) {
-      halted = true;
-      clearTimeout(timer);
-      forget();
+      halt();
       abortAll();
     }
     return ours;
@@ -338,7 +328,10 @@ export const createCurrentCustomer = <TResponse = unknown>(
   /** Takes a token: the page's customer's is kept and announced; anyone else's is a change. */
   const accept = (jwt: string, decoded: CurrentCustomerClaims, ttl: number) => {
     if (!observe(decoded.customer.id)) throw new CurrentCustomerError('customer_changed');
-    keep(jwt, decoded, ttl);
+    token = jwt;
+    claims = decoded;
+    expiresAt = Date.now() + ttl;
+    deadline = now() + ttl;
     halted = false;
     arm();
     emit('token', decoded, 'claims');
@@ -346,9 +339,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
 
   /** Nobody is logged in (a 404 here or in another tab). */
   const logout = () => {
-    forget();
-    halted = true;
-    clearTimeout(timer);
+    halt();
     emit('guest', null);
     observe(null);
   };
@@ -390,20 +381,22 @@ export const createCurrentCustomer = <TResponse = unknown>(
   // ---------------------------------------------------------------------------------------------
   // Posting
   // ---------------------------------------------------------------------------------------------
-  const changedError = () => new CurrentCustomerError('customer_changed');
-
   /** Concurrent callers share the POST in flight. */
   const post = shared(async (): Promise<TResponse | null> => {
     let jwt = await getToken();
     if (!jwt) return null;
     const since = generation;
+    /** The token must still be there, for the customer the POST began with. */
+    const check = (jwt: string | null) => {
+      if (!jwt || generation !== since) throw new CurrentCustomerError('customer_changed');
+    };
     for (let retried = false; ; retried = true) {
       try {
         const [reply, text] = await request('backend', endpoint, async () => {
           // Before each attempt: the token must still be current, for the same customer.
-          if (generation !== since) throw changedError();
+          check(jwt);
           jwt = await getToken();
-          if (!jwt || generation !== since) throw changedError();
+          check(jwt);
           return {
             method: 'POST',
             credentials,
@@ -412,7 +405,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
           };
         });
         // An answer about a customer who is no longer the one logged in reaches nobody.
-        if (generation !== since) throw changedError();
+        check(jwt);
         let data: unknown = text;
         // JSON when it says so and parses (an empty body is null), else the text. (A missing
         // content-type is null, which the pattern tests as "null": not JSON.)
@@ -504,17 +497,8 @@ export const createCurrentCustomer = <TResponse = unknown>(
   };
 
   /** Runs `task` as the only tab working (at once when working alone); abortAll() stops the wait. */
-  const exclusive = async (task: () => Promise<void>) => {
-    if (!tabs) return task();
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    aborts.add(abort);
-    try {
-      await tabs.exclusive(task, controller.signal);
-    } finally {
-      aborts.delete(abort);
-    }
-  };
+  const exclusive = (task: () => Promise<void>) =>
+    tabs ? tabs.exclusive(task, scope.signal) : task();
 
   const connect = () => {
     if (!tabs && config.shareAcrossTabs) tabs = openTabs(appClientId, receive);
@@ -527,8 +511,6 @@ export const createCurrentCustomer = <TResponse = unknown>(
   // ---------------------------------------------------------------------------------------------
   // Automatic refresh
   // ---------------------------------------------------------------------------------------------
-  let refreshing: Promise<void> | undefined;
-  let refreshEpoch = -1;
   /**
    * The automatic fetch and post (start(), the timer, visibilitychange, online, another tab's
    * token, a page restored from the back/forward cache), one at a time across tabs: it fetches
@@ -537,32 +519,27 @@ export const createCurrentCustomer = <TResponse = unknown>(
    * Failures are already `error` events: swallowed here. One that another try may cure (retryable:
    * network, timeout, 429, 5xx; never aborted, config_invalid or a 4xx) sets a slower timer, so a
    * page that stays visible is not left unidentified; wake() still skips it while the page is hidden.
+   * One at a time in this tab too (shared), but an abort (pagehide, stop()) forgets the one in flight.
    */
-  const refresh = (restored = false) => {
-    // One at a time in this tab, but an abort (pagehide, stop()) forgets the one in flight.
-    if (refreshing && refreshEpoch === epoch) return;
-    refreshEpoch = epoch;
+  const refresh = shared(async (restored = false) => {
     const since = generation;
-    const run: Promise<void> = exclusive(async () => {
-      // Another tab said that nobody, or somebody else, is logged in while this one waited for the
-      // lock or for an answer: nothing left to do.
-      const told = () => halted && generation !== since;
-      if (told()) return;
-      const posted = restored && answered !== undefined;
-      if (restored) forget();
-      else if (!valid() || answered !== token) await askOthers();
-      if (told() || (!valid() && !(await fetchToken()))) return;
-      if (posted && generation === since) answered = token as string;
-      if (answered !== token) await post();
-    })
-      .catch((error) => {
-        if (retryable(error)) arm(REFRESH_RETRY_DELAY);
-      })
-      .finally(() => {
-        if (refreshing === run) refreshing = undefined;
+    try {
+      await exclusive(async () => {
+        // Another tab said that nobody, or somebody else, is logged in while this one waited for the
+        // lock or for an answer: nothing left to do.
+        const told = () => halted && generation !== since;
+        if (told()) return;
+        const posted = restored && answered !== undefined;
+        if (restored) forget();
+        else if (!valid() || answered !== token) await askOthers();
+        if (told() || (!valid() && !(await fetchToken()))) return;
+        if (posted && generation === since) answered = token as string;
+        if (answered !== token) await post();
       });
-    refreshing = run;
-  };
+    } catch (error) {
+      if (retryable(error as CurrentCustomerError)) arm(REFRESH_RETRY_DELAY);
+    }
+  });
   /**
    * On timer, `visibilitychange` and `online`, while the page is visible: refresh if the token
    * expired, else set the timer again (it may have fired early, or the clock moved).
@@ -576,7 +553,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
    * Sets the one timer, by default when the token expires on either clock; never longer than
    * setTimeout allows. stop(), a guest and a change clear it.
    */
-  const arm = (ms = Math.min(expiresAt - Date.now(), remaining())) => {
+  const arm = (ms = remaining()) => {
     clearTimeout(timer);
     if (started && autoRefresh && !halted)
       timer = setTimeout(wake, Math.min(Math.max(ms, 0), MAX_TIMER_DELAY));
@@ -637,8 +614,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
       doc?.removeEventListener('prerenderingchange', start);
       clearTimeout(timer);
       listen('removeEventListener');
-      abortAll();
-      disconnect();
+      hide();
     },
     on,
   };
