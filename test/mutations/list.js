@@ -27,10 +27,8 @@ export const MUTATIONS = [
     id: 'secrecy-debug-log',
     rule: 'the debug log names the token too',
     file: 'src/client/client.ts',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text searched for
-    search: 'console.debug(`current-customer:${type}`, appClientId);',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text put in its place
-    replace: 'console.debug(`current-customer:${type}`, appClientId, { token });',
+    search: 'if (config.debug) console.debug(name, appClientId);',
+    replace: 'if (config.debug) console.debug(name, appClientId, { token });',
     tests: { file: 'test/client/secrecy.test.ts', name: 'the token stays in memory' },
   },
   {
@@ -57,7 +55,7 @@ export const MUTATIONS = [
     id: 'client-no-single-flight',
     rule: 'concurrent callers share one request',
     file: 'src/client/client.ts',
-    search: 'if (!current || since !== epoch) {',
+    search: 'if (!current || since !== scope) {',
     replace: 'if (true) {',
     tests: { file: 'test/client/client.test.ts', name: 'single flight' },
   },
@@ -69,8 +67,9 @@ export const MUTATIONS = [
     edits: [
       { search: '    if (!jwt) return null;\n', replace: '' },
       {
-        search: 'if (!jwt || generation !== since) throw changedError();',
-        replace: 'if (generation !== since) throw changedError();',
+        search:
+          "if (!jwt || generation !== since) throw new CurrentCustomerError('customer_changed');",
+        replace: "if (generation !== since) throw new CurrentCustomerError('customer_changed');",
       },
     ],
     tests: { file: 'test/client/client.test.ts', name: 'posts nothing' },
@@ -79,8 +78,8 @@ export const MUTATIONS = [
     id: 'client-timeout-zero',
     rule: 'a request is aborted after timeoutMs, not at once',
     file: 'src/client/client.ts',
-    search: "settle(new CurrentCustomerError('timeout')), timeoutMs);",
-    replace: "settle(new CurrentCustomerError('timeout')), 0);",
+    search: 'const result = await race(timeoutMs, async',
+    replace: 'const result = await race(0, async',
     tests: { file: 'test/client/client.test.ts', name: 'a custom timeoutMs applies' },
   },
   {
