@@ -1,5 +1,6 @@
 // Request and response helpers of the storefront emulator: plain-text answers, its session cookie, same-origin
 // redirects, and its small HTML forms (read with a size limit).
+import { readLimited } from '../server/body.js';
 
 /** A plain-text answer, never cached. */
 export function text(body: string, status = 200, headers: Record<string, string> = {}): Response {
@@ -49,21 +50,9 @@ export class FormTooLarge extends Error {}
 
 /** The request body as text, reading no more than `MAX_FORM_BYTES`. */
 async function boundedText(request: Request): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      throw new FormTooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const body = await readLimited(request, MAX_FORM_BYTES);
+  if (body === 'too_large') throw new FormTooLarge();
+  return new TextDecoder().decode(body);
 }
 
 export async function formParams(request: Request): Promise<URLSearchParams> {

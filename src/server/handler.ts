@@ -1,5 +1,7 @@
 // The Fetch API request handler for the endpoint the browser module posts to: (request) => Promise<Response>.
 // A thin wrapper: the behaviour is the endpoint's (endpoint.ts), read from and answered with Fetch API objects.
+
+import { readLimited } from './body.js';
 import type { VerifiedCustomer } from './claims.js';
 import type { AllowedOrigins } from './cors.js';
 import {
@@ -38,31 +40,6 @@ export interface CurrentCustomerHandlerOptions extends VerifierOptions {
 }
 
 export type CurrentCustomerHandler = (request: Request) => Promise<Response>;
-
-/** Reads a Fetch body, stopping as soon as it passes the limit. */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | 'too_large'> {
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      return 'too_large';
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
 
 /** The endpoint's view of a Fetch `Request`. */
 function fromFetchRequest(request: Request): EndpointRequest {

@@ -12,6 +12,7 @@
 // `Request` (handleRequestError), the handler throws (handleFetchError), the body does not arrive in time
 // (handleBodyTimeout), writing the answer fails (handleResponseError).
 
+import { concatBytes } from './body.js';
 import { ALLOWED_METHODS } from './cors.js';
 import {
   type Endpoint,
@@ -264,17 +265,6 @@ function headerValue(req: NodeRequestLike, name: string): string | null {
   return Array.isArray(value) ? value.join(', ') : null;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
 /** Reads the request stream to its end, or until it passes `limit` bytes (then stops reading: `'too_large'`). */
 function readNodeBody(
   req: NodeRequestLike,
@@ -303,7 +293,7 @@ function readNodeBody(
     const onEnd = (): void => {
       exchange.ended = true;
       stop();
-      resolve(concat(chunks, total));
+      resolve(concatBytes(chunks, total));
     };
     const onError = (error: Error): void => {
       stop();
