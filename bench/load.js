@@ -19,31 +19,12 @@ import { fork } from 'node:child_process';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CLIENT_ID, CLIENT_SECRET, STORE_HASH, signToken } from './tokens.js';
 
-const CLIENT_ID = 'bench-client-id';
-const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
-const STORE_HASH = 'abc123';
 const STOREFRONT = 'https://store.example.com';
 
 function makeToken(secret = CLIENT_SECRET) {
-  const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const payload = Buffer.from(
-    JSON.stringify({
-      customer: { id: 4927, email: 'john.doe@example.com', group_id: '6' },
-      iss: 'bc/apps',
-      sub: STORE_HASH,
-      iat: now,
-      exp: now + 900,
-      version: 1,
-      aud: CLIENT_ID,
-      application_id: 'bench-app',
-      store_hash: STORE_HASH,
-      operation: 'current_customer',
-    }),
-  ).toString('base64url');
-  const input = `${header}.${payload}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  return signToken({ id: 4927, email: 'john.doe@example.com', group_id: '6' }, secret);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

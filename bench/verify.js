@@ -10,42 +10,21 @@ import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
 import { jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { createVerifier } from '../dist/server.js';
+import { CLIENT_ID, CLIENT_SECRET, STORE_HASH, signToken } from './tokens.js';
 
 const POOL = Number(process.env.POOL ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 /** A round of a slow contender stops after this long, so the whole run stays short. */
 const BUDGET_MS = Number(process.env.BUDGET_MS ?? 1000);
 
-const CLIENT_ID = 'bench-client-id';
-const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
-const STORE_HASH = 'abc123';
 const secretBytes = new TextEncoder().encode(CLIENT_SECRET);
 // The floor gets the fastest key form node:crypto has (a KeyObject, made once), as this verifier does.
 const secretKeyObject = createSecretKey(secretBytes);
 
 function makePool(size) {
-  const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const tokens = new Array(size);
-  for (let i = 0; i < size; i++) {
-    const payload = Buffer.from(
-      JSON.stringify({
-        customer: { id: i + 1, email: `customer${i}@example.com`, group_id: String(i % 7) },
-        iss: 'bc/apps',
-        sub: STORE_HASH,
-        iat: now,
-        exp: now + 900,
-        version: 1,
-        aud: CLIENT_ID,
-        application_id: 'bench-app',
-        store_hash: STORE_HASH,
-        operation: 'current_customer',
-      }),
-    ).toString('base64url');
-    const input = `${header}.${payload}`;
-    tokens[i] = `${input}.${createHmac('sha256', CLIENT_SECRET).update(input).digest('base64url')}`;
-  }
-  return tokens;
+  return Array.from({ length: size }, (_, i) =>
+    signToken({ id: i + 1, email: `customer${i}@example.com`, group_id: String(i % 7) }),
+  );
 }
 
 function floor(token) {
