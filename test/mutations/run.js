@@ -95,7 +95,9 @@ function runTest(dir, tests) {
     cwd: dir,
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    // The scratch copy has no ../shared beside it: the real-Cornerstone tests there skip rather than fail
+    // (no mutation here is about Cornerstone), even when CI requires them for the main run.
+    env: { ...process.env, FORCE_COLOR: '0', REQUIRE_CORNERSTONE: '' },
   });
   const seconds = (performance.now() - started) / 1000;
   let passed = 0;
