@@ -87,6 +87,11 @@ function benchTheme(name, scriptPartial) {
   const partials = join(dir, 'templates/components/current-customer');
   cpSync(join(root, 'templates/components/current-customer'), partials, { recursive: true });
   if (scriptPartial) writeFileSync(join(partials, 'script.html'), scriptPartial);
+  // The emulator serves a theme's assets from the theme only, as a store does: the drop-in goes in, as
+  // the installer would put it.
+  cpSync(join(root, 'assets/current-customer'), join(dir, 'assets/current-customer'), {
+    recursive: true,
+  });
   if (name === 'head') {
     // The include moved from the end of <body> into <head>: the async file can start while the body parses.
     const base = join(dir, 'templates/layout/base.html');
