@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   type CurrentCustomer,
   CurrentCustomerError,
@@ -17,29 +17,14 @@ import {
   scriptedFetch,
   setVisibility,
   tokenAt,
+  useClients,
 } from './helpers.js';
 
-const clients: CurrentCustomer[] = [];
-const create = (
-  options: Partial<CurrentCustomerOptions> & Pick<CurrentCustomerOptions, 'fetch'>,
-) => {
-  const client = createCurrentCustomer({ appClientId: CLIENT_ID, endpoint: ENDPOINT, ...options });
-  clients.push(client);
-  return client;
-};
-const ok = () => json({ ok: true });
-
 let events: ReturnType<typeof documentEvents>;
+const create = useClients(() => events.stop());
+const ok = () => json({ ok: true });
 beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
-  setVisibility('visible');
   events = documentEvents();
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.stop();
-  events.stop();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
 });
 
 describe('fetching and posting', () => {
@@ -494,8 +479,9 @@ describe('failures and retries', () => {
 
   it('backend 5xx retries; backend 403 does not', async () => {
     const five = scriptedFetch({ storefront: issuing(), backend: () => ({ status: 502 }) });
-    const fiveErrors = errorsOf(create({ fetch: five.fetch }));
-    clients.at(-1)?.start();
+    const retried = create({ fetch: five.fetch });
+    const fiveErrors = errorsOf(retried);
+    retried.start();
     await vi.advanceTimersByTimeAsync(60_000);
     expect([five.storefront.length, five.backend.length]).toEqual([1, 4]);
     expect(fiveErrors.map((e) => e.code)).toEqual(['backend_http_502']);

@@ -1,5 +1,10 @@
-import { vi } from 'vitest';
-import type { CurrentCustomerFetch } from '../../src/client/index.js';
+import { afterEach, beforeEach, vi } from 'vitest';
+import {
+  type CurrentCustomer,
+  type CurrentCustomerFetch,
+  type CurrentCustomerOptions,
+  createCurrentCustomer,
+} from '../../src/client/index.js';
 
 /** The example token from BigCommerce's Current Customer documentation. */
 export const DOCS_TOKEN =
@@ -116,3 +121,33 @@ export const documentEvents = () => {
     },
   };
 };
+
+/**
+ * The set-up the client test files share: fake timers from 2026-03-01T12:00:00Z and a visible page before
+ * each test; after it, every client made by the returned `create` stopped, then `after()`, then real timers
+ * and mocks back. `create` fills in the test app's client id and endpoint.
+ */
+export function useClients(after?: () => void) {
+  const clients: CurrentCustomer<unknown>[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
+    setVisibility('visible');
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.stop();
+    after?.();
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+  return <T = unknown>(
+    options: Partial<CurrentCustomerOptions> & Pick<CurrentCustomerOptions, 'fetch'>,
+  ): CurrentCustomer<T> => {
+    const client = createCurrentCustomer<T>({
+      appClientId: CLIENT_ID,
+      endpoint: ENDPOINT,
+      ...options,
+    });
+    clients.push(client as CurrentCustomer<unknown>);
+    return client;
+  };
+}

@@ -2,11 +2,7 @@
 // One tab: the page's customer, `changed`, the latest answer for late code, both clocks, prerendering, the
 // back/forward cache and bounded backend work. (Across tabs: tabs.test.ts.)
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import {
-  type CurrentCustomer,
-  type CurrentCustomerOptions,
-  createCurrentCustomer,
-} from '../../src/client/index.js';
+import { createCurrentCustomer } from '../../src/client/index.js';
 import {
   type Answer,
   CLIENT_ID,
@@ -17,20 +13,11 @@ import {
   scriptedFetch,
   setVisibility,
   tokenAt,
+  useClients,
 } from './helpers.js';
 
-const clients: CurrentCustomer<unknown>[] = [];
-const create = <T = unknown>(
-  options: Partial<CurrentCustomerOptions> & Pick<CurrentCustomerOptions, 'fetch'>,
-) => {
-  const client = createCurrentCustomer<T>({
-    appClientId: CLIENT_ID,
-    endpoint: ENDPOINT,
-    ...options,
-  });
-  clients.push(client as CurrentCustomer<unknown>);
-  return client;
-};
+let events: ReturnType<typeof documentEvents>;
+const create = useClients(() => events.stop());
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** The storefront, logged in as `customer()` (null: nobody). */
 const storefrontAs =
@@ -41,17 +28,8 @@ const storefrontAs =
   };
 const echo = () => json({ ok: true });
 
-let events: ReturnType<typeof documentEvents>;
 beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
-  setVisibility('visible');
   events = documentEvents();
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.stop();
-  events.stop();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
 });
 
 describe("the page's customer", () => {

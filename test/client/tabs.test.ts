@@ -1,43 +1,29 @@
 // @vitest-environment jsdom
 // Across tabs: several clients in one test play several tabs of one browser, over the in-memory
 // BroadcastChannel and Web Locks of tabs-fakes.ts. Request counts are exact.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type CurrentCustomer,
-  type CurrentCustomerOptions,
-  createCurrentCustomer,
-} from '../../src/client/index.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CurrentCustomer, CurrentCustomerOptions } from '../../src/client/index.js';
 import { ASK_TIMEOUT } from '../../src/client/tabs.js';
 import {
   type Answer,
   CLIENT_ID,
-  ENDPOINT,
   flush,
   json,
   scriptedFetch,
-  setVisibility,
   tokenAt,
+  useClients,
 } from './helpers.js';
 import { FakeBroadcastChannel, installTabs } from './tabs-fakes.js';
 
-const clients: CurrentCustomer[] = [];
 let fakes: ReturnType<typeof installTabs>;
 let customer: number | null;
 let backendAnswers: ((n: number) => Answer) | undefined;
 /** One storefront and one backend for the whole browser; every tab uses this transport. */
 let server: ReturnType<typeof scriptedFetch>;
 
-const tab = (options: Partial<CurrentCustomerOptions> = {}) => {
-  const client = createCurrentCustomer({
-    appClientId: CLIENT_ID,
-    endpoint: ENDPOINT,
-    fetch: server.fetch,
-    leewaySeconds: 0,
-    ...options,
-  });
-  clients.push(client);
-  return client;
-};
+const create = useClients(() => fakes.uninstall());
+const tab = (options: Partial<CurrentCustomerOptions> = {}) =>
+  create({ fetch: server.fetch, leewaySeconds: 0, ...options });
 const record = (client: CurrentCustomer) => {
   const seen: { type: string; payload: unknown }[] = [];
   for (const type of ['token', 'response', 'guest', 'changed', 'error'] as const)
@@ -47,8 +33,6 @@ const record = (client: CurrentCustomer) => {
 const counts = () => [server.storefront.length, server.backend.length];
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
-  setVisibility('visible');
   fakes = installTabs();
   customer = 1;
   backendAnswers = undefined;
@@ -64,12 +48,6 @@ beforeEach(() => {
       return json({ hello: payload.customer.id });
     },
   });
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.stop();
-  fakes.uninstall();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
 });
 
 describe('sharing', () => {
