@@ -90,3 +90,18 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Calls `post()` on the drop-in's client for `appClientId` in the page: `'posted'`, or the error's code. */
+export function postFromPage(page: Page, appClientId: string): Promise<string | undefined> {
+  return page.evaluate(async (id) => {
+    const api = (
+      window as unknown as {
+        StencilCurrentCustomer: { clients: Record<string, { post(): Promise<unknown> }> };
+      }
+    ).StencilCurrentCustomer;
+    return api.clients[id]?.post().then(
+      () => 'posted',
+      (error: { code?: string }) => error.code ?? 'unknown',
+    );
+  }, appClientId);
+}

@@ -8,7 +8,14 @@ import { afterEach, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/dev/emulator.js';
 import { install } from '../../src/theme/installer.js';
 import { CORNERSTONE, skipCornerstone } from '../theme/helpers/cornerstone.js';
-import { describeBrowser, openPage, type TestPage, useBrowser, waitFor } from './browser.js';
+import {
+  describeBrowser,
+  openPage,
+  postFromPage,
+  type TestPage,
+  useBrowser,
+  waitFor,
+} from './browser.js';
 
 let emulator: Emulator | undefined;
 const pages: TestPage[] = [];
@@ -214,17 +221,7 @@ describeBrowser('Current Customer in Chromium', () => {
     expect(emu.stats.backend.requests).toBe(0);
 
     await emu.setBackendMode('fail');
-    const code = await t.page.evaluate(async (appClientId) => {
-      const api = (
-        window as unknown as {
-          StencilCurrentCustomer: { clients: Record<string, { post(): Promise<unknown> }> };
-        }
-      ).StencilCurrentCustomer;
-      return api.clients[appClientId]?.post().then(
-        () => 'posted',
-        (error: { code?: string }) => error.code ?? 'unknown',
-      );
-    }, emu.clientId);
+    const code = await postFromPage(t.page, emu.clientId);
     expect(code).toBe('backend_http_500');
     expect(emu.stats.backend.posts).toBe(4);
     expect(emu.stats.backend.failed).toBe(4);

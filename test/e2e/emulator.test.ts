@@ -12,7 +12,14 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/de
 import { DROP_IN_FILE, packageRoot } from '../../src/paths.js';
 import { createCurrentCustomerHandler, toNodeListener } from '../../src/server/index.js';
 import { type TempTheme, tempTheme } from '../dev/helpers.js';
-import { describeBrowser, openPage, type TestPage, useBrowser, waitFor } from './browser.js';
+import {
+  describeBrowser,
+  openPage,
+  postFromPage,
+  type TestPage,
+  useBrowser,
+  waitFor,
+} from './browser.js';
 
 let emulator: Emulator | undefined;
 let theme: TempTheme | undefined;
@@ -342,17 +349,7 @@ describeBrowser('The emulator in Chromium', () => {
     await t.page.locator('[data-panel-faults] button[type="submit"]').click();
     await t.page.waitForLoadState();
     expect(emu.faults.backend).toEqual({ kind: 'down' });
-    const code = await t.page.evaluate(async (appClientId) => {
-      const api = (
-        window as unknown as {
-          StencilCurrentCustomer: { clients: Record<string, { post(): Promise<unknown> }> };
-        }
-      ).StencilCurrentCustomer;
-      return api.clients[appClientId]?.post().then(
-        () => 'posted',
-        (error: { code?: string }) => error.code ?? 'unknown',
-      );
-    }, emu.clientId);
+    const code = await postFromPage(t.page, emu.clientId);
     expect(code).toBe('network');
     expect(t.pageErrors).toEqual([]);
   }, 40_000);

@@ -15,7 +15,16 @@ import {
   MAX_BODY_BYTES,
   toNodeListener,
 } from '../../src/server/index.js';
-import { CLIENT_ID, CLIENT_SECRET, claims, NOW, nowMs, STORE_HASH, sign } from './helpers.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  claims,
+  NOW,
+  nowMs,
+  STORE_HASH,
+  sign,
+  writeHugeJsonBody,
+} from './helpers.js';
 
 const STOREFRONT = 'https://store.example.com';
 const EVIL = 'https://evil.example.net';
@@ -164,20 +173,7 @@ function send(
     } else if (body.kind === 'stalled') {
       req.write(body.text);
     } else {
-      const chunk = 'x'.repeat(1024);
-      req.write('{"token":"');
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < 4 * 1024 * 1024) {
-          sent += chunk.length;
-          if (!req.write(chunk)) {
-            req.once('drain', pump);
-            return;
-          }
-        }
-        req.end('"}');
-      };
-      pump();
+      writeHugeJsonBody(req);
     }
   });
 }

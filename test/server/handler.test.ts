@@ -16,7 +16,16 @@ import {
   type NodeRequestLike,
   toNodeListener,
 } from '../../src/server/index.js';
-import { CLIENT_ID, CLIENT_SECRET, claims, NOW, nowMs, STORE_HASH, sign } from './helpers.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  claims,
+  NOW,
+  nowMs,
+  STORE_HASH,
+  sign,
+  writeHugeJsonBody,
+} from './helpers.js';
 
 const STOREFRONT = 'https://store.example.com';
 const EVIL = 'https://evil.example.net';
@@ -304,20 +313,7 @@ describe('the handler through toNodeListener on a real http server', () => {
     const result = await rawRequest(
       { method: 'POST', headers: { origin: STOREFRONT, 'content-type': 'application/json' } },
       (req) => {
-        const chunk = 'x'.repeat(1024);
-        req.write('{"token":"');
-        let sent = 0;
-        const pump = (): void => {
-          while (sent < 4 * 1024 * 1024) {
-            sent += chunk.length;
-            if (!req.write(chunk)) {
-              req.once('drain', pump);
-              return;
-            }
-          }
-          req.end('"}');
-        };
-        pump();
+        writeHugeJsonBody(req);
       },
       { serverMayCloseEarly: true },
     );

@@ -62,3 +62,25 @@ export function handBuilt(
 export function signInput(input: string, secret: string = CLIENT_SECRET): string {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
+
+/** Writes a JSON body of 4 MiB and more (`{"token":"xxx…"}`), waiting for `drain` as it goes: far past any limit. */
+export function writeHugeJsonBody(req: {
+  write(chunk: string): boolean;
+  end(chunk: string): void;
+  once(event: 'drain', listener: () => void): unknown;
+}): void {
+  const chunk = 'x'.repeat(1024);
+  req.write('{"token":"');
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < 4 * 1024 * 1024) {
+      sent += chunk.length;
+      if (!req.write(chunk)) {
+        req.once('drain', pump);
+        return;
+      }
+    }
+    req.end('"}');
+  };
+  pump();
+}
