@@ -17,6 +17,9 @@
 // - repeat view: a warm context (the CORS preflight is cached, Access-Control-Max-Age), as most page views;
 // - first view: a fresh context just logged in (no cached preflight, no compiled-code cache).
 // And, for the repeat view, a separate load with the CPU profiler, as a cross-check of main-thread time.
+//
+// BASELINE_DROP_IN=path/to/current-customer.min.js adds a fifth emulator serving that file instead of the
+// built one (such as the drop-in of an earlier commit), so that a change is measured against it in one run.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -326,6 +329,10 @@ function profiledTime(profile, url) {
 const moduleDir = benchTheme('module');
 const deferDir = benchTheme('defer');
 const headDir = benchTheme('head');
+const BASELINE_DROP_IN = process.env.BASELINE_DROP_IN;
+if (BASELINE_DROP_IN && !existsSync(BASELINE_DROP_IN)) fail(`no file at ${BASELINE_DROP_IN}`);
+const baselineDir = BASELINE_DROP_IN ? benchTheme('baseline') : undefined;
+if (baselineDir) cpSync(BASELINE_DROP_IN, join(baselineDir, DROP_IN.slice(1)));
 const floorDir = benchTheme('floor', FLOOR_PARTIAL);
 /**
  * The module's own JavaScript with the network taken out: on a blank page, the drop-in file evaluated, then
@@ -411,6 +418,8 @@ try {
   subjects.push({ name: 'floor', ...(await startEmulator(['--theme', floorDir])) });
   subjects.push({ name: 'defer', ...(await startEmulator(['--theme', deferDir])) });
   subjects.push({ name: 'head', ...(await startEmulator(['--theme', headDir])) });
+  if (baselineDir)
+    subjects.push({ name: 'baseline', ...(await startEmulator(['--theme', baselineDir])) });
   for (const s of subjects) {
     s.scriptUrl = s.name === 'floor' ? s.storefront : new URL(DROP_IN, s.storefront).href;
     s.results = [];
@@ -502,11 +511,11 @@ try {
 } finally {
   await browser?.close();
   for (const s of subjects) s.child.kill('SIGINT');
-  for (const dir of [moduleDir, floorDir, deferDir, headDir])
+  for (const dir of [moduleDir, floorDir, deferDir, headDir, baselineDir].filter(Boolean))
     rmSync(dir, { recursive: true, force: true });
 }
 
-const [module, floor, deferred, head] = subjects;
+const [module, floor, deferred, head, baseline] = subjects;
 const f = (v, width = 7) => (v === undefined ? '–' : v.toFixed(2)).padStart(width);
 const W = 60;
 const header = (a = 'module', b = 'floor') =>
@@ -575,6 +584,18 @@ for (const view of ['repeat', 'first']) {
   header('head', 'floor');
   row('navigation start → fetch() for the POST called', v('navToFetch'), head, floor);
   row('page received in full → fetch() for the POST called', v('pageToFetch'), head, floor);
+  if (baseline) {
+    header('module', 'baseline');
+    for (const [label, key] of [
+      ['navigation start → fetch() for the POST called', 'navToFetch'],
+      ['page received in full → script starts', 'pageToEvaluate'],
+      ['script starts → current.jwt request leaves', 'scriptToJwt'],
+      ['page received in full → fetch() for the POST called', 'pageToFetch'],
+    ])
+      row(label, v(key), module, baseline);
+    header('baseline', 'floor');
+    row('navigation start → fetch() for the POST called', v('navToFetch'), baseline, floor);
+  }
 }
 if (retracedLoads.length)
   console.log(

@@ -86,6 +86,45 @@ describe('sharing', () => {
     expect(counts()).toEqual([1, 1]);
   });
 
+  it('start() sends its tab lock, the count of tabs and the exclusive lock in one turn: one wait, not three in a row', () => {
+    const sent: string[] = [];
+    const request = fakes.locks.request.bind(fakes.locks);
+    const query = fakes.locks.query.bind(fakes.locks);
+    vi.spyOn(fakes.locks, 'request').mockImplementation((name, options, callback) => {
+      sent.push(
+        `request ${typeof options === 'function' ? 'exclusive' : (options.mode ?? 'exclusive')}`,
+      );
+      return request(name, options, callback as never);
+    });
+    vi.spyOn(fakes.locks, 'query').mockImplementation(() => {
+      sent.push('query');
+      return query();
+    });
+    tab().start();
+    // Synchronously, before any answer of the lock manager: the query comes after the tab's own lock.
+    expect(sent).toEqual(['request shared', 'query', 'request exclusive']);
+  });
+
+  it('a new tab whose own lock is still pending in the count still sees the other tab, and asks it', async () => {
+    const a = tab();
+    a.start();
+    await flush();
+    expect(counts()).toEqual([1, 1]);
+    const query = fakes.locks.query.bind(fakes.locks);
+    // The lock manager's answer as a browser may give it right after the request: the new tab's lock
+    // (the last shared one) pending, the other tab's held.
+    vi.spyOn(fakes.locks, 'query').mockImplementationOnce(async () => {
+      const { held = [], pending = [] } = await query();
+      const mine = held.map((lock) => lock.mode).lastIndexOf('shared');
+      return { held: held.filter((_, i) => i !== mine), pending: [...pending, held[mine] ?? {}] };
+    });
+    const b = tab();
+    b.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
+    expect(counts()).toEqual([1, 1]);
+    expect(b.getResponse()).toEqual({ hello: 1 });
+  });
+
   it('a new tab next to a tab with a valid token and answer gets both without any request', async () => {
     const a = tab();
     a.start();
