@@ -6,7 +6,8 @@ export type AllowedOrigins =
   | readonly string[]
   | ((origin: string, request: Request) => boolean | Promise<boolean>);
 
-export type OriginCheck = (origin: string, request: Request) => boolean | Promise<boolean>;
+/** The per-request check. The `Request` is asked for only by an app's function (a list needs none). */
+export type OriginCheck = (origin: string, request: () => Request) => boolean | Promise<boolean>;
 
 /** The methods and headers the browser module uses. */
 export const ALLOWED_METHODS = 'POST, OPTIONS';
@@ -46,7 +47,7 @@ function normalizeOrigin(entry: unknown): string {
 
 /** Validates the option once, at creation, and returns the per-request check. */
 export function createOriginCheck(allowed: AllowedOrigins): OriginCheck {
-  if (typeof allowed === 'function') return allowed;
+  if (typeof allowed === 'function') return (origin, request) => allowed(origin, request());
   if (!Array.isArray(allowed)) {
     throw configError('"allowedOrigins" is required: a list of storefront origins or a function');
   }

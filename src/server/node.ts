@@ -16,12 +16,14 @@ import { concatBytes } from './body.js';
 import { ALLOWED_METHODS } from './cors.js';
 import {
   type Endpoint,
+  type EndpointAnswer,
   type EndpointRequest,
   endpointOf,
   errorAnswer,
   type PlainAnswer,
 } from './endpoint.js';
 import { configError } from './errors.js';
+import { isThenable } from './maybe-promise.js';
 
 /** The part of Node's `IncomingMessage` (or Express's `Request`) the adapter uses. */
 export interface NodeRequestLike {
@@ -35,6 +37,8 @@ export interface NodeRequestLike {
   readableEnded?: boolean;
   /** Node: the whole message, body included, has arrived (it may still be unread). */
   complete?: boolean;
+  /** Node: bytes that have arrived and wait unread in the stream's buffer. */
+  readableLength?: number;
   /** A TLS socket has `encrypted: true`. */
   socket?: unknown;
   on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
@@ -140,6 +144,8 @@ interface Exchange {
   ended: boolean;
   /** An answer has been started by the adapter itself (a timeout): the handler's is dropped. */
   answered: boolean;
+  /** Bytes of the body read so far on the direct path. */
+  received?: number;
   /** Fails the body stream handed to the handler, so that a handler waiting for it stops. */
   abortBody?: (error: Error) => void;
 }
@@ -282,6 +288,7 @@ function readNodeBody(
     };
     const onData = (chunk: Uint8Array): void => {
       total += chunk.byteLength;
+      exchange.received = total;
       if (total > limit) {
         stop();
         req.pause();
@@ -337,11 +344,14 @@ function fromNodeRequest(
         read = body;
         return Promise.resolve(body);
       }
-      armTimeout();
-      return readNodeBody(req, limit, exchange).then((body) => {
+      const body = readNodeBody(req, limit, exchange).then((body) => {
         if (body !== 'too_large') read = body;
         return body;
       });
+      // Armed after this turn: by then a body that came in the packet of its headers (a token's does) has
+      // arrived, and needs no deadline.
+      queueMicrotask(armTimeout);
+      return body;
     },
     toRequest: () => lazyRequest(() => callbackRequest(req, read)),
   };
@@ -578,6 +588,14 @@ function createBodyDeadlines(timeoutMs: number): BodyDeadlines {
   };
 }
 
+/** The body has arrived whole: ended, complete, or as many bytes read and buffered as Content-Length says. */
+function bodyArrived(req: NodeRequestLike, exchange: Exchange): boolean {
+  if (exchange.ended || req.readableEnded === true || req.complete === true) return true;
+  const declared = headerValue(req, 'content-length');
+  if (declared === null || !/^\d+$/.test(declared)) return false;
+  return (exchange.received ?? 0) + (req.readableLength ?? 0) >= Number(declared);
+}
+
 /** Arms the body timeout of a request whose body is still to come; disarmed by its end or by the answer. */
 function armBodyTimeout(
   req: NodeRequestLike,
@@ -586,14 +604,7 @@ function armBodyTimeout(
   method: string,
   deadlines: BodyDeadlines,
 ): void {
-  if (
-    method === 'GET' ||
-    method === 'HEAD' ||
-    req.readableEnded === true ||
-    req.complete === true
-  ) {
-    return;
-  }
+  if (method === 'GET' || method === 'HEAD' || bodyArrived(req, exchange)) return;
   const cancel = deadlines.add(() => handleBodyTimeout(req, res, exchange));
   const clear = (): void => {
     cancel();
@@ -622,12 +633,20 @@ function endpointListener(endpoint: Endpoint, bodyTimeoutMs: number): NodeListen
     }
     // The timeout is armed when the endpoint starts reading a body that has not arrived whole (most have by then).
     const armTimeout = (): void => armBodyTimeout(req, res, exchange, method, deadlines);
-    endpoint(fromNodeRequest(req, method, exchange, armTimeout))
-      .then(
-        (answer) => writeAnswer(answer, res, req, exchange),
-        () => writeAnswer(handleFetchError(), res, req, exchange),
-      )
-      .catch((error: unknown) => handleResponseError(error, res));
+    const write = (answer: EndpointAnswer): Promise<void> | undefined =>
+      writeAnswer(answer, res, req, exchange);
+    const answer = endpoint(fromNodeRequest(req, method, exchange, armTimeout));
+    // Written at once when the endpoint answered at once (it does when nothing it waited on was asynchronous).
+    let written: Promise<void> | undefined;
+    try {
+      written = isThenable(answer)
+        ? answer.then(write, () => write(handleFetchError()))
+        : write(answer);
+    } catch (error) {
+      handleResponseError(error, res);
+      return;
+    }
+    written?.catch((error: unknown) => handleResponseError(error, res));
   };
 }
 

@@ -11,6 +11,7 @@ import { type ClaimRules, checkClaims, storeNotAllowed, type VerifiedCustomer } 
 import { CurrentCustomerTokenError, configError } from './errors.js';
 import { createHmacSha256Verifier, type HmacImplementation } from './hmac.js';
 import { checkHeader, decodeSegment, parseJsonObject, splitCompact } from './jws.js';
+import { isThenable, type MaybePromise } from './maybe-promise.js';
 import { readStoreRule, type StoreHashOption, type StoreRule } from './store.js';
 
 export interface VerifierOptions {
@@ -101,11 +102,6 @@ function lookupFailed(cause: unknown): CurrentCustomerTokenError {
   );
 }
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { then?: unknown }).then === 'function';
-
 /** Asks the app's lookup about a token that passed every other check. Synchronous when the lookup is. */
 function checkStoreLookup(
   store: StoreRule,
@@ -138,7 +134,17 @@ function checkStoreLookup(
  * missing or bad store rule) throw a TypeError here, not at the first request. The key is prepared once, here,
  * for every token.
  */
-export function createVerifier(options: VerifierOptions): CurrentCustomerVerifier {
+/**
+ * The verification itself, for the verifier and the request handler: synchronous when the HMAC and the store rule
+ * are (node:crypto and a string or list of stores), so a token costs no promise turns; throws (or rejects with)
+ * a CurrentCustomerTokenError. Reads and checks the options now.
+ */
+export interface TokenCheck {
+  check(token: string): MaybePromise<VerifiedCustomer>;
+  readonly implementation: HmacImplementation;
+}
+
+export function createTokenCheck(options: VerifierOptions): TokenCheck {
   if (typeof options !== 'object' || options === null) throw configError('options are required');
   const { clientId, now = Date.now } = options;
   if (typeof clientId !== 'string' || clientId.trim() === '') {
@@ -165,7 +171,6 @@ export function createVerifier(options: VerifierOptions): CurrentCustomerVerifie
     return checkStoreLookup(store, checkClaims(claims, rules, Math.floor(now() / 1000)));
   };
 
-  // Synchronous all the way when the HMAC is (node:crypto), so a token costs no extra promise turns.
   const run = (token: string): VerifiedCustomer | Promise<VerifiedCustomer> => {
     const jws = splitCompact(token);
     if (jws.header !== lastGoodHeader) {
@@ -183,14 +188,19 @@ export function createVerifier(options: VerifierOptions): CurrentCustomerVerifie
     );
   };
 
+  return { check: run, implementation: hmac.implementation };
+}
+
+export function createVerifier(options: VerifierOptions): CurrentCustomerVerifier {
+  const { check, implementation } = createTokenCheck(options);
   const verify = (token: string): Promise<VerifiedCustomer> => {
     try {
-      return Promise.resolve(run(token));
+      return Promise.resolve(check(token));
     } catch (error) {
       return Promise.reject(error);
     }
   };
-  return Object.assign(verify, { verify, implementation: hmac.implementation });
+  return Object.assign(verify, { verify, implementation });
 }
 
 /** Verifies one token: the one-shot form of `createVerifier(options)(token)`. */
