@@ -473,3 +473,15 @@ describe('configuration', () => {
     expect((await verify(await sign())).customer.id).toBe(4927);
   });
 });
+
+describe('refusals are cheap', () => {
+  it('a refusal captures no stack (a verdict, not a fault) and leaves Error.stackTraceLimit as it was', async () => {
+    const before = Error.stackTraceLimit;
+    const error = await refusal(await sign(claims(), 'another-secret-0123456789abcdef'));
+    expect(error.code).toBe('signature_invalid');
+    expect(error.stack).toBe('CurrentCustomerTokenError: the signature is invalid');
+    expect(Error.stackTraceLimit).toBe(before);
+    // Errors of the program keep their stacks.
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
+  });
+});
