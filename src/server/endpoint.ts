@@ -13,7 +13,7 @@ import {
 import { CurrentCustomerTokenError, configError, MESSAGE_PREFIX } from './errors.js';
 import type { CurrentCustomerHandlerOptions } from './handler.js';
 import { isThenable, type MaybePromise, whenReady } from './maybe-promise.js';
-import { createTokenCheck } from './verifier.js';
+import { createTokenCheck, type TokenVerdict } from './verifier.js';
 
 /** The largest request body read, in bytes: a token is about 600 bytes. Reading stops past it (413). */
 export const MAX_BODY_BYTES = 8192;
@@ -216,8 +216,11 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
   };
 
   /** A token the verifier refused: 401 with its code, or 503 when the app's store lookup failed. */
-  const refusal = (error: unknown, token: string, headers: HeaderRecord): PlainAnswer => {
-    if (!(error instanceof CurrentCustomerTokenError)) throw error;
+  const refusal = (
+    error: CurrentCustomerTokenError,
+    token: string,
+    headers: HeaderRecord,
+  ): PlainAnswer => {
     if (error.code !== 'store_lookup_failed') return errorAnswer(401, error.code, headers);
     // Not the client's mistake and not a verdict on the token: the client may try again later.
     report(error.cause, token);
@@ -237,19 +240,13 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
       if (!('token' in read)) return errorAnswer(read.status, read.code, headers);
       const { token } = read;
       reported.token = token;
-      let verified: MaybePromise<VerifiedCustomer>;
-      try {
-        verified = check(token);
-      } catch (error) {
-        return refusal(error, token, headers);
-      }
-      // Only the verification's own failure is a refusal: onCustomer's is a 500, as below.
-      return isThenable(verified)
-        ? verified.then(
-            (customer) => answerFor(customer, request, headers),
-            (error: unknown) => refusal(error, token, headers),
-          )
-        : answerFor(verified, request, headers);
+      // Only the verification's own refusal is a 401 (or 503): onCustomer's failure is a 500.
+      const settle = (verdict: TokenVerdict): MaybePromise<EndpointAnswer> =>
+        verdict instanceof CurrentCustomerTokenError
+          ? refusal(verdict, token, headers)
+          : answerFor(verdict, request, headers);
+      const verdict = check(token);
+      return isThenable(verdict) ? verdict.then(settle) : settle(verdict);
     });
 
   /** The request, once its origin (if any) was checked: preflight, method, then the POST. */
