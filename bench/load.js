@@ -15,8 +15,12 @@
 // WARMUP=2, RSS_SECONDS=0 (set 30 for the memory run: RSS of the toNodeListener server before, during and after
 // that many seconds of load), ONLY=floor,node (a subset of servers), BASELINE_DIST=path/to/dist/server.js (another
 // build served as "baseline", such as an earlier version), PROFILE=node,... (CPU profiles of those servers).
-import { fork } from 'node:child_process';
+// The same handler is also served by Deno.serve and Bun.serve (test/server/fixtures/runtime-server.js) with the
+// binaries of the pinned `deno` and `bun` dev dependencies, when they run here (RUNTIMES=0 leaves them out); their
+// CPU per request is read from /proc (Linux only).
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CLIENT_ID, CLIENT_SECRET, STORE_HASH, signToken } from './tokens.js';
@@ -183,10 +187,97 @@ function spawnServer(kind) {
 
 /** Asks a server for its RSS (`'rss'`, bytes) or the CPU time it has used (`'cpu'`, microseconds). */
 function ask(child, what) {
+  // Deno and Bun have no IPC channel here: their CPU time comes from /proc.
+  if (!child.send) return Promise.resolve(what === 'cpu' ? procCpu(child.pid) : Number.NaN);
   return new Promise((resolve) => {
     child.once('message', (message) => resolve(message[what]));
     child.send(what);
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Deno and Bun, each with its own HTTP server, serving dist/server.js.
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RUNTIME_SERVER = `${ROOT}test/server/fixtures/runtime-server.js`;
+
+/**
+ * The binaries the platform packages of the `deno` and `bun` dev dependencies hold: for each runtime, the first
+ * that runs here (Bun ships several builds of one platform; test/server/runtimes.test.ts looks for them alike).
+ */
+function runtimeBinaries() {
+  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch;
+  const denoPlatform =
+    process.platform === 'linux'
+      ? `linux-${process.arch}-glibc`
+      : `${process.platform}-${process.arch}`;
+  const bun = `@oven/bun-${process.platform}-${arch}`;
+  const runtimes = [
+    {
+      kind: 'deno',
+      paths: [`@deno/${denoPlatform}/deno`],
+      args: [
+        'run',
+        '--no-prompt',
+        '--allow-env',
+        '--allow-net=127.0.0.1',
+        '--allow-read',
+        RUNTIME_SERVER,
+      ],
+    },
+    {
+      kind: 'bun',
+      paths: ['', '-baseline', '-musl', '-musl-baseline'].map(
+        (variant) => `${bun}${variant}/bin/bun`,
+      ),
+      args: [RUNTIME_SERVER],
+    },
+  ];
+  return runtimes.flatMap(({ kind, paths, args }) => {
+    const path = paths
+      .map((p) => `${ROOT}node_modules/${p}`)
+      .find((p) => existsSync(p) && spawnSync(p, ['--version']).status === 0);
+    return path ? [{ kind, path, args }] : [];
+  });
+}
+
+/** Starts a runtime's server and reads its port from the JSON line it prints. */
+function spawnRuntime({ path, args }) {
+  const child = spawn(path, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      DENO_NO_UPDATE_CHECK: '1',
+      SERVER_ENTRY: `${ROOT}dist/server.js`,
+      CLIENT_ID,
+      CLIENT_SECRET,
+      STORE_HASH,
+      STOREFRONT,
+    },
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (!out.includes('\n')) return;
+      const { port, version } = JSON.parse(out.split('\n')[0]);
+      resolve({ child, port, version });
+    });
+  });
+}
+
+/** CPU time of a process in microseconds, from /proc (user + system clock ticks, 100 per second on Linux). */
+function procCpu(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function load(port, seconds, bodies) {
@@ -230,6 +321,12 @@ async function main() {
         bodies: [valid],
       })),
     { kind: 'node-lookup', label: 'toNodeListener(handler), async store lookup', bodies: [valid] },
+    ...(process.env.RUNTIMES === '0' ? [] : runtimeBinaries()).map((runtime) => ({
+      kind: runtime.kind,
+      runtime,
+      label: `${runtime.kind === 'deno' ? 'Deno.serve' : 'Bun.serve'}(handler)`,
+      bodies: [valid],
+    })),
     { kind: 'floor', label: 'floor, 50% invalid tokens', bodies: [valid, invalid], mixed: true },
     {
       kind: 'node',
@@ -242,8 +339,13 @@ async function main() {
   const kinds = [...new Set(cases.map(({ kind }) => kind))];
   const running = new Map();
   for (const kind of kinds) {
+    const runtime = cases.find((c) => c.kind === kind)?.runtime;
     try {
-      running.set(kind, await spawnServer(kind));
+      running.set(kind, await (runtime ? spawnRuntime(runtime) : spawnServer(kind)));
+      if (runtime) {
+        const c = cases.find((c) => c.kind === kind);
+        c.label = `${c.label} (${kind} ${running.get(kind).version})`;
+      }
     } catch (error) {
       console.log(`${kind}: could not start (${error.message})`);
     }
@@ -321,7 +423,8 @@ async function main() {
   }
   for (const { child } of running.values()) {
     child.removeAllListeners('exit');
-    child.send('exit');
+    if (child.send) child.send('exit');
+    else child.kill();
   }
 }
 
