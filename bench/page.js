@@ -583,6 +583,8 @@ for (const view of ['repeat', 'first']) {
   row('page received in full → fetch() for the POST called', v('pageToFetch'), deferred, floor);
   header('head', 'floor');
   row('navigation start → fetch() for the POST called', v('navToFetch'), head, floor);
+  row('page received in full → script starts', v('pageToEvaluate'), head, floor);
+  row('script starts → current.jwt request leaves', v('scriptToJwt'), head, floor);
   row('page received in full → fetch() for the POST called', v('pageToFetch'), head, floor);
   if (baseline) {
     header('module', 'baseline');
