@@ -71,42 +71,43 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Checks the claims of a token whose signature is valid, at `nowSeconds` (whole seconds since the epoch),
- * and returns what the app needs. Throws CurrentCustomerTokenError for the first rule that fails.
+ * and returns what the app needs, or the refusal for the first rule that fails (returned, not thrown: a token
+ * from an attacker's own store reaches these checks, and a return is dear in a request handler; see verifier.ts).
  */
 export function checkClaims(
   claims: Record<string, unknown>,
   rules: ClaimRules,
   nowSeconds: number,
-): VerifiedCustomer {
+): VerifiedCustomer | CurrentCustomerTokenError {
   for (const name of REQUIRED) {
-    if (!Object.hasOwn(claims, name)) throw invalid(name, `the "${name}" claim is missing`);
+    if (!Object.hasOwn(claims, name)) return invalid(name, `the "${name}" claim is missing`);
   }
-  if (claims.iss !== ISSUER) throw invalid('iss', `the "iss" claim is not "${ISSUER}"`);
+  if (claims.iss !== ISSUER) return invalid('iss', `the "iss" claim is not "${ISSUER}"`);
   const aud = claims.aud;
   const audienceMatches =
     typeof aud === 'string'
       ? aud === rules.clientId
       : Array.isArray(aud) && aud.includes(rules.clientId);
-  if (!audienceMatches) throw invalid('aud', 'the "aud" claim is not this app\'s client id');
+  if (!audienceMatches) return invalid('aud', 'the "aud" claim is not this app\'s client id');
 
   const { iat, exp, nbf } = claims;
-  if (typeof iat !== 'number') throw invalid('iat', 'the "iat" claim is not a number');
+  if (typeof iat !== 'number') return invalid('iat', 'the "iat" claim is not a number');
   if (nbf !== undefined) {
-    if (typeof nbf !== 'number') throw invalid('nbf', 'the "nbf" claim is not a number');
+    if (typeof nbf !== 'number') return invalid('nbf', 'the "nbf" claim is not a number');
     if (nbf > nowSeconds + rules.toleranceSeconds) {
-      throw new CurrentCustomerTokenError(
+      return new CurrentCustomerTokenError(
         'token_not_yet_valid',
         'the token is not valid yet',
         'nbf',
       );
     }
   }
-  if (typeof exp !== 'number') throw invalid('exp', 'the "exp" claim is not a number');
+  if (typeof exp !== 'number') return invalid('exp', 'the "exp" claim is not a number');
   if (exp <= nowSeconds - rules.toleranceSeconds) {
-    throw new CurrentCustomerTokenError('token_expired', 'the token has expired', 'exp');
+    return new CurrentCustomerTokenError('token_expired', 'the token has expired', 'exp');
   }
   if (iat > nowSeconds + rules.toleranceSeconds) {
-    throw new CurrentCustomerTokenError(
+    return new CurrentCustomerTokenError(
       'token_not_yet_valid',
       'the token was issued in the future',
       'iat',
@@ -115,44 +116,44 @@ export function checkClaims(
   const lifetime = exp - iat;
   // Written so that NaN (from non-finite claims) fails too.
   if (!(lifetime >= 1 && lifetime <= MAX_LIFETIME_SECONDS + rules.toleranceSeconds)) {
-    throw invalid(
+    return invalid(
       'exp',
       `the token's lifetime (exp - iat) is not between 1 and ${MAX_LIFETIME_SECONDS} seconds`,
     );
   }
 
   if (claims.operation !== OPERATION) {
-    throw invalid('operation', `the "operation" claim is not "${OPERATION}"`);
+    return invalid('operation', `the "operation" claim is not "${OPERATION}"`);
   }
   const customer = claims.customer;
-  if (!isRecord(customer)) throw invalid('customer', 'the "customer" claim is not an object');
+  if (!isRecord(customer)) return invalid('customer', 'the "customer" claim is not an object');
   const { id, email, group_id: groupId } = customer;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-    throw invalid('customer.id', 'the customer id is not a positive integer');
+    return invalid('customer.id', 'the customer id is not a positive integer');
   }
   if (typeof email !== 'string')
-    throw invalid('customer.email', 'the customer email is not a string');
+    return invalid('customer.email', 'the customer email is not a string');
   if (
     groupId !== undefined &&
     groupId !== null &&
     typeof groupId !== 'string' &&
     !(typeof groupId === 'number' && Number.isSafeInteger(groupId))
   ) {
-    throw invalid('customer.group_id', 'the customer group id is not a string or an integer');
+    return invalid('customer.group_id', 'the customer group id is not a string or an integer');
   }
 
   const storeHash = claims.store_hash;
   if (typeof storeHash !== 'string' || storeHash === '') {
-    throw invalid('store_hash', 'the "store_hash" claim is not a non-empty string');
+    return invalid('store_hash', 'the "store_hash" claim is not a non-empty string');
   }
   if (rules.store.kind !== 'any') {
     // BigCommerce sets `sub` to the store hash too; a token where they differ is not one of its tokens.
-    if (claims.sub !== storeHash) throw storeNotAllowed();
-    if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) throw storeNotAllowed();
+    if (claims.sub !== storeHash) return storeNotAllowed();
+    if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) return storeNotAllowed();
   }
   const applicationId = claims.application_id;
   if (applicationId !== undefined && typeof applicationId !== 'string') {
-    throw invalid('application_id', 'the "application_id" claim is not a string');
+    return invalid('application_id', 'the "application_id" claim is not a string');
   }
 
   return {
