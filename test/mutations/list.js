@@ -98,8 +98,8 @@ export const MUTATIONS = [
     id: 'claims-aud-off',
     rule: "the token's aud must be the app's client id",
     file: 'src/server/claims.ts',
-    search: "if (!audienceMatches) throw invalid('aud'",
-    replace: "if (false) throw invalid('aud'",
+    search: "if (!audienceMatches) return invalid('aud'",
+    replace: "if (false) return invalid('aud'",
     tests: {
       file: 'test/server/property.test.ts',
       name: 'payloads re-encoded with changed claims',
@@ -121,7 +121,7 @@ export const MUTATIONS = [
     rule: 'the token must come from an allowed store',
     file: 'src/server/claims.ts',
     search:
-      "if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) throw storeNotAllowed();",
+      "if (rules.store.kind === 'list' && !rules.store.hashes.has(storeHash)) return storeNotAllowed();",
     replace: '',
     tests: { file: 'test/server/verifier.test.ts', name: 'store_not_allowed' },
   },
