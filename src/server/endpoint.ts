@@ -245,8 +245,7 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
         verdict instanceof CurrentCustomerTokenError
           ? refusal(verdict, token, headers)
           : answerFor(verdict, request, headers);
-      const verdict = check(token);
-      return isThenable(verdict) ? verdict.then(settle) : settle(verdict);
+      return whenReady(check(token), settle);
     });
 
   /** The request, once its origin (if any) was checked: preflight, method, then the POST. */

@@ -13,12 +13,6 @@ export type CurrentCustomerTokenErrorCode =
   | 'store_not_allowed'
   | 'store_lookup_failed';
 
-/**
- * Thrown (as a rejected promise) by the verifier for every token it does not accept, and for nothing else.
- * The message describes the rule that failed; it never contains the secret or the token.
- * `store_lookup_failed` is the one code that is not about the token: the app's store lookup threw or rejected
- * (that error is the `cause`), so the token could be neither accepted nor refused; the handler answers 503.
- */
 /** `Error` with V8's (and JavaScriptCore's) `stackTraceLimit`, which the standard library's types lack. */
 const ErrorWithLimit = Error as ErrorConstructor & { stackTraceLimit?: number };
 
@@ -26,6 +20,12 @@ const ErrorWithLimit = Error as ErrorConstructor & { stackTraceLimit?: number };
 const STACK_LIMIT_WRITABLE =
   Object.getOwnPropertyDescriptor(ErrorWithLimit, 'stackTraceLimit')?.writable === true;
 
+/**
+ * Thrown (as a rejected promise) by the verifier for every token it does not accept, and for nothing else.
+ * The message describes the rule that failed; it never contains the secret or the token.
+ * `store_lookup_failed` is the one code that is not about the token: the app's store lookup threw or rejected
+ * (that error is the `cause`), so the token could be neither accepted nor refused; the handler answers 503.
+ */
 export class CurrentCustomerTokenError extends Error {
   override readonly name = 'CurrentCustomerTokenError';
   /** The stable reason code. */

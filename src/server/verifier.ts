@@ -125,11 +125,6 @@ function checkStoreLookup(
 }
 
 /**
- * Creates a verifier for one app. Configuration errors (a missing client id or secret, a bad tolerance, a
- * missing or bad store rule) throw a TypeError here, not at the first request. The key is prepared once, here,
- * for every token.
- */
-/**
  * The verification itself, for the verifier and the request handler: synchronous when the HMAC and the store rule
  * are (node:crypto and a string or list of stores), so a token costs no promise turns. A refusal is returned, not
  * thrown, at every step (form, header, signature, claims, store): in a Node request handler a throw cost about
@@ -193,6 +188,11 @@ export function createTokenCheck(options: VerifierOptions): TokenCheck {
   return { check: run, implementation: hmac.implementation };
 }
 
+/**
+ * Creates a verifier for one app. Configuration errors (a missing client id or secret, a bad tolerance, a
+ * missing or bad store rule) throw a TypeError here, not at the first request. The key is prepared once, here,
+ * for every token.
+ */
 export function createVerifier(options: VerifierOptions): CurrentCustomerVerifier {
   const { check, implementation } = createTokenCheck(options);
   // The public verifier rejects with the refusal.
