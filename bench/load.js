@@ -18,11 +18,12 @@
 // The same handler is also served by Deno.serve and Bun.serve (test/server/fixtures/runtime-server.js) with the
 // binaries of the pinned `deno` and `bun` dev dependencies, when they run here (RUNTIMES=0 leaves them out); their
 // CPU per request is read from /proc (Linux only).
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { locate, runtimes, start } from '../test/server/fixtures/runtimes.js';
 import { CLIENT_ID, CLIENT_SECRET, STORE_HASH, signToken } from './tokens.js';
 
 const STOREFRONT = 'https://store.example.com';
@@ -196,78 +197,25 @@ function ask(child, what) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Deno and Bun, each with its own HTTP server, serving dist/server.js.
+// Deno and Bun, each with its own HTTP server, serving dist/server.js (the runtime tests' fixture).
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RUNTIME_SERVER = `${ROOT}test/server/fixtures/runtime-server.js`;
-
-/**
- * The binaries the platform packages of the `deno` and `bun` dev dependencies hold: for each runtime, the first
- * that runs here (Bun ships several builds of one platform; test/server/runtimes.test.ts looks for them alike).
- */
-function runtimeBinaries() {
-  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch;
-  const denoPlatform =
-    process.platform === 'linux'
-      ? `linux-${process.arch}-glibc`
-      : `${process.platform}-${process.arch}`;
-  const bun = `@oven/bun-${process.platform}-${arch}`;
-  const runtimes = [
-    {
-      kind: 'deno',
-      paths: [`@deno/${denoPlatform}/deno`],
-      args: [
-        'run',
-        '--no-prompt',
-        '--allow-env',
-        '--allow-net=127.0.0.1',
-        '--allow-read',
-        RUNTIME_SERVER,
-      ],
-    },
-    {
-      kind: 'bun',
-      paths: ['', '-baseline', '-musl', '-musl-baseline'].map(
-        (variant) => `${bun}${variant}/bin/bun`,
-      ),
-      args: [RUNTIME_SERVER],
-    },
-  ];
-  return runtimes.flatMap(({ kind, paths, args }) => {
-    const path = paths
-      .map((p) => `${ROOT}node_modules/${p}`)
-      .find((p) => existsSync(p) && spawnSync(p, ['--version']).status === 0);
-    return path ? [{ kind, path, args }] : [];
+/** Deno and Bun where their pinned binary runs here, each with the binary found. */
+function runtimesHere() {
+  return runtimes().flatMap((runtime) => {
+    const found = locate(runtime);
+    return 'binary' in found ? [{ ...runtime, binary: found.binary }] : [];
   });
 }
 
-/** Starts a runtime's server and reads its port from the JSON line it prints. */
-function spawnRuntime({ path, args }) {
-  const child = spawn(path, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      NO_COLOR: '1',
-      DENO_NO_UPDATE_CHECK: '1',
-      SERVER_ENTRY: `${ROOT}dist/server.js`,
-      CLIENT_ID,
-      CLIENT_SECRET,
-      STORE_HASH,
-      STOREFRONT,
-    },
+/** Starts a runtime's server; resolves to its process, port and version. */
+async function spawnRuntime({ binary, args }) {
+  const { child, info } = await start(binary, args, {
+    CLIENT_ID,
+    CLIENT_SECRET,
+    STORE_HASH,
+    STOREFRONT,
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (!out.includes('\n')) return;
-      const { port, version } = JSON.parse(out.split('\n')[0]);
-      resolve({ child, port, version });
-    });
-  });
+  return { child, port: info.port, version: info.version };
 }
 
 /** CPU time of a process in microseconds, from /proc (user + system clock ticks, 100 per second on Linux). */
@@ -321,10 +269,10 @@ async function main() {
         bodies: [valid],
       })),
     { kind: 'node-lookup', label: 'toNodeListener(handler), async store lookup', bodies: [valid] },
-    ...(process.env.RUNTIMES === '0' ? [] : runtimeBinaries()).map((runtime) => ({
-      kind: runtime.kind,
+    ...(process.env.RUNTIMES === '0' ? [] : runtimesHere()).map((runtime) => ({
+      kind: runtime.name,
       runtime,
-      label: `${runtime.kind === 'deno' ? 'Deno.serve' : 'Bun.serve'}(handler)`,
+      label: `${runtime.name === 'deno' ? 'Deno.serve' : 'Bun.serve'}(handler)`,
       bodies: [valid],
     })),
     { kind: 'floor', label: 'floor, 50% invalid tokens', bodies: [valid, invalid], mixed: true },

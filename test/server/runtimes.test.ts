@@ -3,140 +3,22 @@
 // path where the runtime offers it. The binaries come from the npm packages `deno` and `bun` (devDependencies, pinned),
 // whose platform packages arrive as their optionalDependencies. A binary that cannot run on this machine is skipped
 // with the reason in the test's name; with CI=true it is a failure instead.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  locate,
+  runtimes,
+  SERVER_ENTRY,
+  SERVER_SCRIPT,
+  type Started,
+  start,
+} from './fixtures/runtimes.js';
 import { CLIENT_ID, CLIENT_SECRET, claims, STORE_HASH, sign } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVER_ENTRY = `${ROOT}dist/server.js`;
-const SCRIPT = fileURLToPath(new URL('./fixtures/runtime-server.js', import.meta.url));
 const STOREFRONT = 'https://store.example.com';
 const IN_CI = process.env.CI === 'true';
-
-const pinned = (
-  JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
-    devDependencies: Record<string, string>;
-  }
-).devDependencies;
-
-interface Runtime {
-  name: 'deno' | 'bun';
-  /** The version pinned in package.json. */
-  version: string;
-  /** Where the binary may be, first match wins: the platform packages, then the wrapper package. */
-  candidates: string[];
-  args: string[];
-}
-
-const exe = process.platform === 'win32' ? '.exe' : '';
-const nodeModules = `${ROOT}node_modules/`;
-
-function denoRuntime(): Runtime {
-  const platform =
-    process.platform === 'linux'
-      ? `linux-${process.arch}-glibc`
-      : `${process.platform}-${process.arch}`;
-  return {
-    name: 'deno',
-    version: pinned.deno ?? '',
-    // The wrapper's install script, when it runs, links the binary in as deno/deno.
-    candidates: [`@deno/${platform}/deno${exe}`, `deno/deno${exe}`].map((p) => nodeModules + p),
-    args: ['run', '--no-prompt', '--allow-env', '--allow-net=127.0.0.1', '--allow-read', SCRIPT],
-  };
-}
-
-function bunRuntime(): Runtime {
-  const base = `@oven/bun-${process.platform}-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
-  const variants = [base, `${base}-baseline`, `${base}-musl`, `${base}-musl-baseline`];
-  return {
-    name: 'bun',
-    version: pinned.bun ?? '',
-    // The wrapper's install script, when it runs, moves the platform binary to bun/bin/bun.exe.
-    candidates: [...variants.map((p) => `${p}/bin/bun${exe}`), 'bun/bin/bun.exe'].map(
-      (p) => nodeModules + p,
-    ),
-    args: [SCRIPT],
-  };
-}
-
-/** The first candidate that runs and reports the pinned version, or why none does. */
-function locate(runtime: Runtime): { binary: string } | { reason: string } {
-  if (!runtime.version) return { reason: `"${runtime.name}" is not in devDependencies` };
-  const tried: string[] = [];
-  for (const binary of runtime.candidates) {
-    if (!existsSync(binary)) continue;
-    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-    if (probe.status === 0 && probe.stdout.includes(runtime.version)) return { binary };
-    tried.push(
-      `${binary.slice(nodeModules.length)}: ${probe.error?.message ?? (probe.stderr.trim() || probe.stdout.trim())}`,
-    );
-  }
-  return {
-    reason: tried.length
-      ? `no ${runtime.name} ${runtime.version} binary runs on ${process.platform}-${process.arch} (${tried.join('; ')})`
-      : `no ${runtime.name} binary installed for ${process.platform}-${process.arch}`,
-  };
-}
-
-interface ServerInfo {
-  runtime: string;
-  version: string;
-  port: number;
-  implementation: string;
-  webImplementation: string;
-  nodeCrypto: boolean;
-}
-
-interface Started {
-  info: ServerInfo;
-  child: ChildProcess;
-}
-
-/** Starts the fixture server and waits for the JSON line it prints once listening. */
-function start(binary: string, args: string[]): Promise<Started> {
-  const child = spawn(binary, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NO_COLOR: '1',
-      DENO_NO_UPDATE_CHECK: '1',
-      SERVER_ENTRY,
-      CLIENT_ID,
-      CLIENT_SECRET,
-      STORE_HASH,
-      STOREFRONT,
-    },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail('did not start within 30 s'), 30_000);
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill();
-      reject(new Error(`${binary} ${args.join(' ')}: ${why}\n${err}`));
-    };
-    child.stderr?.on('data', (chunk: Buffer) => {
-      err += chunk;
-    });
-    child.on('exit', (code) => fail(`exited with ${code}`));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const line = out.split('\n', 2);
-      if (line.length < 2) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      try {
-        resolve({ info: JSON.parse(line[0] as string) as ServerInfo, child });
-      } catch {
-        fail(`printed ${JSON.stringify(line[0])}`);
-      }
-    });
-  });
-}
+const APP = { CLIENT_ID, CLIENT_SECRET, STORE_HASH, STOREFRONT };
 
 function stop(started: Started | undefined): Promise<void> {
   const child = started?.child;
@@ -264,7 +146,7 @@ async function answers(port: number): Promise<Record<string, Answer>> {
 let node: Started | undefined;
 let reference: Record<string, Answer>;
 beforeAll(async () => {
-  node = await start(process.execPath, [SCRIPT]);
+  node = await start(process.execPath, [SERVER_SCRIPT], APP);
   reference = await answers(node.info.port);
 });
 afterAll(() => stop(node));
@@ -294,7 +176,7 @@ describe('Node, the reference', () => {
   });
 });
 
-for (const runtime of [denoRuntime(), bunRuntime()]) {
+for (const runtime of runtimes()) {
   const found = locate(runtime);
   if ('reason' in found) {
     if (IN_CI) {
@@ -311,7 +193,7 @@ for (const runtime of [denoRuntime(), bunRuntime()]) {
   describe(`${runtime.name} ${runtime.version}`, () => {
     let server: Started | undefined;
     beforeAll(async () => {
-      server = await start(found.binary, runtime.args);
+      server = await start(found.binary, runtime.args, APP);
     }, 60_000);
     afterAll(() => stop(server));
 
