@@ -197,7 +197,7 @@ export async function checkBackend(options: BackendCheckOptions): Promise<Backen
   } catch (error) {
     return unreachable(error);
   }
-  const readable = allowOriginProblem(post, origin, `the answer to a POST from ${origin}`);
+  const readable = allowOriginProblem(post, origin, 'the answer to a POST');
   if (readable) {
     problems.push({
       kind: 'cors',
