@@ -140,6 +140,7 @@ describe('log in, log out, switch and faults: POST only, from this origin only',
     const refused: Record<string, string>[] = [
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site', origin: `http://127.0.0.1:${port + 1}` },
+      { 'sec-fetch-site': 'same-site' },
       { origin: `http://127.0.0.1:${port + 1}` },
       { origin: `http://localhost:${port}` },
       { origin: 'null' },
