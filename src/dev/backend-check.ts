@@ -139,7 +139,7 @@ export async function checkBackend(options: BackendCheckOptions): Promise<Backen
   const unreachable = (error: unknown): BackendCheck => {
     problems.push({
       kind: 'unreachable',
-      message: `could not reach ${endpoint} (${networkCause(error, timeoutMs)}): is your backend running at that address?`,
+      message: `could not connect (${networkCause(error, timeoutMs)}): is your backend running at that address?`,
     });
     return result;
   };
@@ -213,7 +213,7 @@ export async function checkBackend(options: BackendCheckOptions): Promise<Backen
   } else if (post.status >= 200 && post.status <= 299) {
     problems.push({
       kind: 'not-verifying',
-      message: `answered ${post.status} to a POST whose body is not a token: is ${endpoint} the endpoint made with createCurrentCustomerHandler?`,
+      message: `answered ${post.status} to a POST whose body is not a token: is this the endpoint made with createCurrentCustomerHandler?`,
     });
   }
 

@@ -159,7 +159,7 @@ describe('checkBackend', () => {
     expect(refused.problems).toEqual([
       {
         kind: 'unreachable',
-        message: `could not reach ${closed} (ECONNREFUSED): is your backend running at that address?`,
+        message: 'could not connect (ECONNREFUSED): is your backend running at that address?',
       },
     ]);
 

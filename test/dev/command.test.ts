@@ -243,7 +243,7 @@ describe('stencil-current-customer dev (built)', () => {
         `warning: your backend at ${endpoint}: the answer to a POST carries no Access-Control-Allow-Origin for ${origin}: add '${origin}' to allowedOrigins (without it the page cannot read the answer and the module reports 'network')\n`,
       );
       expect(r.stderr()).toContain(
-        `answered 200 to a POST whose body is not a token: is ${endpoint} the endpoint made with createCurrentCustomerHandler?`,
+        `warning: your backend at ${endpoint}: answered 200 to a POST whose body is not a token: is this the endpoint made with createCurrentCustomerHandler?\n`,
       );
     } finally {
       r.child.kill('SIGINT');
