@@ -103,7 +103,7 @@ ${warnings}
 <dt>storefront</dt><dd data-field="storefront">-</dd>
 <dt>backend</dt><dd data-field="backend">-</dd>
 <dt>backend URL</dt><dd data-field="backend-url">${escapeHtml(backendUrl)}${ownBackend ? ' (yours)' : ' (demo)'}</dd>
-${ownBackend ? `<dt>backend check</dt><dd data-field="backend-check">${escapeHtml(backendCheck === undefined ? 'not run' : problems.length === 0 ? 'CORS answers as needed' : problems.join('\n'))}</dd>\n` : ''}<dt>faults</dt><dd data-field="faults">current.jwt ${escapeHtml(formatFault(faults.storefront))}${ownBackend ? '' : `, backend ${escapeHtml(formatFault(faults.backend))}`}</dd>
+${ownBackend ? `<dt>backend check</dt><dd data-field="backend-check">${escapeHtml(backendCheck === undefined ? 'not run' : problems.length === 0 ? 'CORS answers as needed' : problems.map((line) => `• ${line}`).join('\n'))}</dd>\n` : ''}<dt>faults</dt><dd data-field="faults">current.jwt ${escapeHtml(formatFault(faults.storefront))}${ownBackend ? '' : `, backend ${escapeHtml(formatFault(faults.backend))}`}</dd>
 <dt>token TTL</dt><dd>${tokenTtl} s</dd>
 <dt>last error</dt><dd data-field="error">-</dd>
 </dl>

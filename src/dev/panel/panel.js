@@ -110,7 +110,10 @@
       .then((check) => {
         if (!check) return null;
         const lines = check.problems.map((problem) => problem.message);
-        show('backend-check', lines.length ? lines.join('\n') : 'CORS answers as needed');
+        show(
+          'backend-check',
+          lines.length ? lines.map((line) => `• ${line}`).join('\n') : 'CORS answers as needed',
+        );
         for (const line of lines) warn(line);
         return check;
       })
