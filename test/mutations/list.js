@@ -14,6 +14,76 @@
 
 /** @type {Mutation[]} */
 export const MUTATIONS = [
+  // The emulator (the dev command): safe to run with a real secret.
+  {
+    id: 'emulator-any-host',
+    rule: 'the storefront emulator answers requests for any Host (DNS rebinding mints real tokens)',
+    file: 'src/dev/storefront.ts',
+    search: 'checkHost(request, port()) ??',
+    replace: 'null ??',
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'repro: a rebinding page' },
+  },
+  {
+    id: 'emulator-cross-site-post',
+    rule: 'another origin may log in, log out or set faults with a POST',
+    file: 'src/dev/storefront.ts',
+    search: ': checkSameOrigin(request));',
+    replace: ': null);',
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'repro: a cross-site form POST' },
+  },
+  {
+    id: 'emulator-same-site-post',
+    rule: 'a page on another port of 127.0.0.1 (the same site) may drive the emulator',
+    file: 'src/dev/request-guard.ts',
+    search: "new Set(['same-origin', 'none'])",
+    replace: "new Set(['same-origin', 'same-site', 'none'])",
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'refuses Sec-Fetch-Site cross-site' },
+  },
+  {
+    id: 'emulator-get-login',
+    rule: 'GET /login?customer=<id> signs in (a cross-site top-level navigation carries the Lax cookie)',
+    file: 'src/dev/storefront.ts',
+    search: "if (method === 'POST') return leaving ? logout(request) : login(request);",
+    replace:
+      "if (method === 'POST' || url.searchParams.has('customer')) return leaving ? logout(request) : login(request);",
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'repro: GET /login?customer=4927' },
+  },
+  {
+    id: 'emulator-token-signing-input',
+    rule: "the emulator's HS256 signature covers header.payload exactly as jose does",
+    file: 'src/dev/token.ts',
+    search: '.update(input)',
+    replace: ".update(input + '.')",
+    tests: { file: 'test/dev/token.test.ts', name: 'byte for byte what jose signs' },
+  },
+  {
+    id: 'backend-check-any-origin',
+    rule: "the backend check accepts an Access-Control-Allow-Origin for another origin than the storefront's",
+    file: 'src/dev/backend-check.ts',
+    search: "if (allowed === origin || allowed === '*') return null;",
+    replace: 'if (allowed !== null) return null;',
+    tests: { file: 'test/dev/backend-check.test.ts', name: 'allows another origin says which' },
+  },
+  {
+    id: 'backend-check-ignores-claim',
+    rule: 'a refused token\'s claim (the backend\'s {"claim": "aud"}) is shown',
+    file: 'src/dev/backend-check.ts',
+    search: "...(typeof body?.claim === 'string' ? { claim: body.claim.slice(0, 100) } : {}),",
+    replace: '',
+    tests: {
+      file: 'test/dev/backend-check.test.ts',
+      name: 'reads the claim when the backend names it',
+    },
+  },
+  {
+    id: 'dev-secret-flag-silent',
+    rule: '--client-secret warns that other local users can read it, naming the environment variable',
+    file: 'src/dev/command.ts',
+    search: 'if (options.secretOnCommandLine) console.warn',
+    replace: 'if (false) console.warn',
+    tests: { file: 'test/dev/command.test.ts', name: 'warns to prefer the environment variable' },
+    build: true,
+  },
   // The browser module.
   {
     id: 'secrecy-error-cause',
