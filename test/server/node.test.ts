@@ -349,7 +349,7 @@ describe('the failure stages of the general path', () => {
 
   it('refuses a handler that is not a function with a TypeError naming toNodeListener', () => {
     expect(() => toNodeListener('handler' as unknown as () => Promise<Response>)).toThrow(
-      /^stencil-current-customer\/server: toNodeListener needs a handler function$/,
+      /^stencil-current-customer\/server: toNodeListener needs a handler function, .*\(got the string "handler"\)$/,
     );
   });
 });
