@@ -49,6 +49,8 @@ export interface EndpointRequest {
   readBody(limit: number): MaybePromise<Uint8Array | 'too_large'>;
   /** The Fetch API `Request`, for the app's callbacks (`allowedOrigins`, `onCustomer`) only. */
   toRequest(): Request;
+  /** True when the adapter has answered already (a late body): the endpoint's answer is dropped, not told. */
+  superseded?(): boolean;
 }
 
 /** The codes of the error answers, in their `{"error": "<code>"}` body and in `onRefusal`. */
@@ -372,9 +374,10 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
     }
   };
 
-  /** The answer, once made, with `onRefusal` told when it is an error answer. */
-  const told = (answer: EndpointAnswer, origin: string | null): EndpointAnswer => {
-    if (onRefusal !== undefined && !(answer instanceof Response)) refused(answer, origin);
+  /** The answer, once made, with `onRefusal` told when it is an error answer that will be sent. */
+  const told = (answer: EndpointAnswer, request: EndpointRequest): EndpointAnswer => {
+    if (answer instanceof Response || request.superseded?.() === true) return answer;
+    refused(answer, request.origin);
     return answer;
   };
   /** The answer for a verified customer: `onCustomer`'s, or by default `{ customer, storeHash }`. */
@@ -482,11 +485,11 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
               headers = Object.assign({}, base, corsHeaders(origin, allowCredentials));
               return answerAllowed(request, headers, reported);
             });
-      if (!isThenable(answer)) return onRefusal === undefined ? answer : told(answer, origin);
+      if (!isThenable(answer)) return onRefusal === undefined ? answer : told(answer, request);
       const settled = answer.then(undefined, failed);
-      return onRefusal === undefined ? settled : settled.then((done) => told(done, origin));
+      return onRefusal === undefined ? settled : settled.then((done) => told(done, request));
     } catch (error) {
-      return told(failed(error), request.origin);
+      return told(failed(error), request);
     }
   };
   return Object.assign(endpoint, { refused });

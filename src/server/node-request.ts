@@ -323,5 +323,6 @@ export function fromNodeRequest(
       return body;
     },
     toRequest: () => lazyRequest(() => callbackRequest(req, read)),
+    superseded: () => exchange.answered,
   };
 }
