@@ -424,6 +424,7 @@ describe.each(implementations)('the verifier with %s', (_name, preferNodeCrypto)
         'answers a value whose then getter throws',
         () =>
           ({
+            // biome-ignore lint/suspicious/noThenProperty: a thenable whose then getter throws is the case tested
             get then() {
               throw new Error('database unreachable');
             },
@@ -510,7 +511,9 @@ describe('configuration', () => {
     expect(lines[0]).toBe('stencil-current-customer/server: 5 configuration problems:');
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^ {2}- "clientId" is required .*\(got the number 42\)$/),
-      expect.stringMatching(/^ {2}- "clientSecret" as a list .*one or two secrets \(got a list of 3\)$/),
+      expect.stringMatching(
+        /^ {2}- "clientSecret" as a list .*one or two secrets \(got a list of 3\)$/,
+      ),
       expect.stringMatching(/^ {2}- "clockToleranceSeconds" must be .*\(got the string "30"\)$/),
       expect.stringMatching(/^ {2}- "now" must be a function \(got the string "today"\)$/),
       expect.stringMatching(/^ {2}- "storeHash" must be a store hash: .*did you mean "abc123"\?$/),
