@@ -670,6 +670,35 @@ describe.each(cases)('$name', (c) => {
 });
 
 describe('the direct path', () => {
+  it('is taken for a handler made by another copy of the module (a dual CommonJS and ES module install)', async () => {
+    // The built entry is a second module instance, with module state of its own: the endpoint must be found
+    // through the handler itself, not through a map held by one copy. Needs `npm run build`.
+    const built = (await import(
+      '../../dist/server.js' as string
+    )) as typeof import('../../src/server/index.js');
+    const handler = built.createCurrentCustomerHandler(baseOptions);
+    const server = createServer(toNodeListener(handler) as Parameters<typeof createServer>[1]);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const requests = vi.fn();
+    const Original = globalThis.Request;
+    globalThis.Request = class extends Original {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args);
+        requests();
+      }
+    };
+    try {
+      const answer = await send(url, 'POST', fromStore, json(token));
+      expect(answer.status).toBe(200);
+      // The Fetch path would have built a Request for the handler.
+      expect(requests).not.toHaveBeenCalled();
+    } finally {
+      globalThis.Request = Original;
+    }
+  });
+
   it('builds no Request for an answer whose callbacks do not ask for one', async () => {
     const built = vi.fn();
     const Original = globalThis.Request;
