@@ -84,7 +84,7 @@ export function describeGiven(value: unknown, showValue = true): string {
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
   if (typeof value === 'function') return 'a function';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**

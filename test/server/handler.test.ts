@@ -832,7 +832,7 @@ describe('configuration problems', () => {
       } as unknown as CurrentCustomerHandlerOptions);
     expect(create).toThrow(TypeError);
     expect(create).toThrow(
-      /^stencil-current-customer\/server: 3 configuration problems:\n {2}- "storeHash" must be a store hash: .*did you mean "abc123"\?\n {2}- "onError" must be a function \(got the string "log"\)\n {2}- "onRefusal" must be a function \(got a object\)$/,
+      /^stencil-current-customer\/server: 3 configuration problems:\n {2}- "storeHash" must be a store hash: .*did you mean "abc123"\?\n {2}- "onError" must be a function \(got the string "log"\)\n {2}- "onRefusal" must be a function \(got an object\)$/,
     );
     expect(create).not.toThrow(new RegExp(secret));
   });
