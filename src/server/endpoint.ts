@@ -122,26 +122,20 @@ function jsonAnswer(status: number, body: unknown, headers: HeaderRecord): Plain
   };
 }
 
-/** The message of each error answer that is not a token's refusal (which carries its own). */
-const MESSAGES: Record<
-  Exclude<CurrentCustomerRefusalCode, CurrentCustomerTokenErrorCode>,
-  string
-> = {
+/** The message of each error answer the endpoint makes itself (a token's refusal carries its own). */
+const MESSAGES: Partial<Record<CurrentCustomerRefusalCode, string>> = {
   origin_not_allowed: 'the Origin is not one of "allowedOrigins"',
   method_not_allowed: `the method is not one of ${ALLOWED_METHODS}`,
   unsupported_media_type:
     'no Authorization: Bearer header, and the body is neither text/plain (the token) nor application/json',
   payload_too_large: `the body is over ${MAX_BODY_BYTES} bytes`,
   invalid_json: 'the JSON body does not parse',
+  token_missing: 'no token: an empty body or Bearer header, or JSON without a "token" string',
   invalid_request: 'the request body could not be read',
   bad_request: 'the request cannot be read as a Fetch API Request (a malformed target)',
   request_timeout: 'the request body did not arrive in time (bodyTimeoutMs)',
   internal_error: 'the handler failed (the error went to onError)',
 };
-
-function messageOf(code: CurrentCustomerRefusalCode): string {
-  return (MESSAGES as Record<string, string>)[code] ?? code;
-}
 
 /** The endpoint's `{"error": "<code>"}` answer. */
 export function errorAnswer(
@@ -150,7 +144,7 @@ export function errorAnswer(
   headers: HeaderRecord,
 ): PlainAnswer {
   const answer = jsonAnswer(status, { error: code }, headers);
-  answer.refusal = { code, message: messageOf(code) };
+  answer.refusal = { code, message: MESSAGES[code] ?? code };
   return answer;
 }
 
@@ -380,6 +374,7 @@ export function createEndpoint(options: CurrentCustomerHandlerOptions): Endpoint
     refused(answer, request.origin);
     return answer;
   };
+
   /** The answer for a verified customer: `onCustomer`'s, or by default `{ customer, storeHash }`. */
   const answerFor = (
     customer: VerifiedCustomer,
