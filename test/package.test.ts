@@ -1,6 +1,6 @@
 // The package as its users get it: the built entries behind `exports`, their declarations, and what they import.
 // Needs `npm run build` (which `npm test` runs first).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -196,6 +196,35 @@ describe('the built package', () => {
     writeFileSync(join(dir, 'entry.cjs'), "'use strict';\nconst chunk = require('./chunk.cjs');\n");
     writeFileSync(join(dir, 'chunk.cjs'), "'use strict';\nconst jose = require('jose');\n");
     expect(bareImportsDeep(join(dir, 'entry.cjs'))).toEqual(['jose']);
+  });
+
+  it('every folder of src/ read at run time (the demo theme, the panel) is in the package', () => {
+    const files = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[] }
+    ).files;
+    const read = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) {
+          const code = readFileSync(path, 'utf8');
+          for (const match of code.matchAll(/join\((?:packageRoot\(\)|\w+), 'src', ((?:'[^']+'(?:, )?)+)\)/g))
+            read.add(
+              `src/${[...(match[1] as string).matchAll(/'([^']+)'/g)].map((m) => m[1]).join('/')}`,
+            );
+        }
+      }
+    };
+    walk(join(root, 'src'));
+    expect([...read].sort()).toEqual(
+      expect.arrayContaining(['src/dev/demo-theme', 'src/dev/panel']),
+    );
+    for (const path of read)
+      expect(
+        files.some((entry) => path === entry || path.startsWith(`${entry}/`)),
+        `${path} is read at run time but not in "files"`,
+      ).toBe(true);
   });
 
   it('the drop-in file is self-contained: no import, no require', () => {
