@@ -209,7 +209,9 @@ describe('the built package', () => {
         if (entry.isDirectory()) walk(path);
         else if (entry.name.endsWith('.ts')) {
           const code = readFileSync(path, 'utf8');
-          for (const match of code.matchAll(/join\((?:packageRoot\(\)|\w+), 'src', ((?:'[^']+'(?:, )?)+)\)/g))
+          for (const match of code.matchAll(
+            /join\((?:packageRoot\(\)|\w+), 'src', ((?:'[^']+'(?:, )?)+)\)/g,
+          ))
             read.add(
               `src/${[...(match[1] as string).matchAll(/'([^']+)'/g)].map((m) => m[1]).join('/')}`,
             );
