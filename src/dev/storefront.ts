@@ -73,6 +73,8 @@ export interface StorefrontConfig {
   faults(): Faults;
   /** Sets one side's fault from its spelling (`slow:3`); throws a `DevError` for a bad one. */
   setFault(side: FaultSide, spelling: string): Promise<void>;
+  /** The emulated store REST API, answering every request under /stores/ (store-api.ts). */
+  storeApi?: (request: Request) => Promise<Response>;
 }
 
 export interface PanelInput {
@@ -362,6 +364,7 @@ export function createStorefront(config: StorefrontConfig) {
     const url = new URL(request.url);
     const { pathname } = url;
     const method = request.method;
+    if (config.storeApi && pathname.startsWith('/stores/')) return config.storeApi(request);
     if (pathname === '/login' || pathname === LOGIN_PAGE) {
       if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
       if (url.searchParams.get('action') === 'logout') return logout(request);
