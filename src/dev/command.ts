@@ -3,6 +3,7 @@
 import { backendEnvironment, startEmulator } from './emulator.js';
 import { DevError } from './errors.js';
 import { formatFault } from './faults.js';
+import { formatStoreApiFault } from './store-api-fault.js';
 import { DEV_USAGE, parseDevOptions } from './options.js';
 
 const PREFIX = 'stencil-current-customer dev';
@@ -33,6 +34,7 @@ export const dev = async (args: string[]): Promise<number> => {
       endpoint: options.endpoint,
       demoBackend: options.demoBackend,
       faults: { storefront: options.jwtFault, backend: options.backendFault },
+      storeApiFault: options.storeApiFault,
       onThemeReload: (theme) => {
         console.log(`theme reloaded: ${theme.name}`);
         for (const warning of theme.warnings) console.warn(`warning: ${warning}`);
@@ -49,6 +51,7 @@ export const dev = async (args: string[]): Promise<number> => {
   const ownBackend = options.endpoint !== undefined;
   console.log(`storefront:  ${emulator.storefrontUrl}`);
   console.log(`app backend: ${emulator.backendUrl}`);
+  console.log(`store API:   ${emulator.storeApiUrl} (X-Auth-Token: ${emulator.storeApiToken})`);
   if (ownBackend) {
     console.log(
       emulator.demoBackendUrl
@@ -86,6 +89,9 @@ export const dev = async (args: string[]): Promise<number> => {
     console.log(
       `faults: current.jwt ${formatFault(storefront)}, backend ${formatFault(backend)} (change them in the panel)`,
     );
+  }
+  if (emulator.storeApiFault.kind !== 'none') {
+    console.log(`faults: store API ${formatStoreApiFault(emulator.storeApiFault)}`);
   }
   for (const warning of emulator.theme.warnings) console.warn(`warning: ${warning}`);
   await new Promise<void>((resolve) => {
