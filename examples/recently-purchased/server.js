@@ -33,7 +33,9 @@ const handler = createRecentlyPurchasedHandler({
   onStoreApiError: (error) => console.warn(`store API: ${error.message}`),
 });
 
-const port = Number(process.env.PORT || 3738);
-createServer(toNodeListener(handler)).listen(port, '127.0.0.1', () => {
+const server = createServer(toNodeListener(handler));
+server.listen(Number(process.env.PORT || 3738), '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : '';
   console.log(`recently purchased: http://127.0.0.1:${port}/`);
 });

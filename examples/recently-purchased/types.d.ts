@@ -31,7 +31,7 @@ export interface RecentlyPurchasedLimits {
 
 export interface RecentlyPurchasedOptions {
   clientId: string;
-  clientSecret: string | readonly string[];
+  clientSecret: string;
   /** The storefront origins allowed to post (`https://store.example.com`). */
   allowedOrigins: readonly string[] | ((origin: string, request: Request) => boolean);
   /** The installed stores, by store hash: a `Map`, or your database behind the same `get`. */
@@ -56,7 +56,7 @@ export interface RecentlyPurchasedOptions {
  */
 export interface EndpointOptions {
   clientId: string;
-  clientSecret: string | readonly string[];
+  clientSecret: string;
   storeHash: (storeHash: string) => Promise<boolean>;
   allowedOrigins: RecentlyPurchasedOptions['allowedOrigins'];
   onCustomer: (verified: { customer: { id: number }; storeHash: string }) => Promise<unknown>;
