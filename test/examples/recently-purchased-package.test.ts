@@ -47,7 +47,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  server?.kill();
+  // npm runs the server as its child: end the whole process group the test started.
+  if (server?.pid !== undefined) {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
   await emulator?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -77,6 +84,7 @@ it('npm start serves the products of a verified customer, and refuses a forged t
       PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   server = child;
   const url = await new Promise<string>((resolve, reject) => {
