@@ -3,8 +3,8 @@
 import { backendEnvironment, startEmulator } from './emulator.js';
 import { DevError } from './errors.js';
 import { formatFault } from './faults.js';
-import { formatStoreApiFault } from './store-api-fault.js';
 import { DEV_USAGE, parseDevOptions } from './options.js';
+import { formatStoreApiFault } from './store-api-fault.js';
 
 const PREFIX = 'stencil-current-customer dev';
 
