@@ -2,12 +2,17 @@
 // examples), the customer filter and order, 204 for an empty v2 list, X-Auth-Token, the rate-limit headers
 // and 429, and its faults. The handler is called directly with Fetch Requests and a fake clock; the `down`
 // fault goes through a real HTTP server, where it must drop the connection.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CUSTOMERS } from '../../src/dev/customers.js';
 import { startEmulator } from '../../src/dev/emulator.js';
+import { parseDevOptions } from '../../src/dev/options.js';
 import { CUSTOMER_WITHOUT_ORDERS, ORDERS, OTHER_SHOPPER_ID } from '../../src/dev/orders.js';
 import { createStoreApi, emptyStoreApiStats } from '../../src/dev/store-api.js';
 import { parseStoreApiFault, type StoreApiFault } from '../../src/dev/store-api-fault.js';
+import { packageRoot } from '../../src/paths.js';
 import { V2_ORDER, V2_ORDER_PRODUCT, V3_PAGINATION, V3_PRODUCT } from './store-api.fixtures.js';
 
 const TOKEN = 'demo-access-token';
@@ -270,5 +275,54 @@ describe('faults', () => {
     expect(() => parseStoreApiFault('slow', '--store-api-fault')).toThrow(/--store-api-fault/);
     expect(() => parseStoreApiFault('503', '--store-api-fault')).toThrow(/one of none, slow/);
     expect(() => parseStoreApiFault('500:3', 'f')).toThrow(/takes no seconds/);
+  });
+});
+
+describe('the dev command', () => {
+  it('reads --store-api-fault and CURRENT_CUSTOMER_STORE_API_FAULT (the flag wins)', () => {
+    expect(parseDevOptions([], {}).storeApiFault).toEqual({ kind: 'none' });
+    expect(
+      parseDevOptions([], { CURRENT_CUSTOMER_STORE_API_FAULT: '429:3' }).storeApiFault,
+    ).toEqual({ kind: '429', seconds: 3 });
+    expect(
+      parseDevOptions(['--store-api-fault', 'down'], { CURRENT_CUSTOMER_STORE_API_FAULT: '500' })
+        .storeApiFault,
+    ).toEqual({ kind: 'down' });
+    expect(() => parseDevOptions(['--store-api-fault=sometimes'], {})).toThrow(
+      /--store-api-fault must be one of/,
+    );
+  });
+
+  it('prints the store API base URL and access token at start-up, and they work (built)', async () => {
+    const cli = join(packageRoot(), 'dist', 'cli.js');
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npm run build' first`);
+    const child = spawn(
+      process.execPath,
+      [cli, 'dev', '--port', '0', '--backend-port', '0', '--store-api-fault', '429:1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      const deadline = Date.now() + 15_000;
+      while (!out.includes('press Ctrl-C')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start:\n${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const found =
+        /^store API:\s+(http:\/\/127\.0\.0\.1:\d+\/stores\/dev123\/) \(X-Auth-Token: (\w+)\)$/m.exec(
+          out,
+        );
+      expect(found).not.toBeNull();
+      expect(out).toContain('faults: store API 429:1');
+      const [, base, token] = found as unknown as [string, string, string];
+      const url = `${base}v2/orders?customer_id=${CUSTOMER_WITHOUT_ORDERS}`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { 'x-auth-token': token } })).status).toBe(429);
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 });
