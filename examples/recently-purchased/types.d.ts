@@ -59,6 +59,10 @@ export interface EndpointOptions {
   clientSecret: string;
   storeHash: (storeHash: string) => Promise<boolean>;
   allowedOrigins: RecentlyPurchasedOptions['allowedOrigins'];
-  onCustomer: (verified: { customer: { id: number }; storeHash: string }) => Promise<unknown>;
+  /** The products of the verified customer, or a 503 `Response` when the store API failed. */
+  onCustomer: (verified: {
+    customer: { id: number };
+    storeHash: string;
+  }) => Promise<{ products: RecentlyPurchasedProduct[] } | Response>;
   onError: ((error: unknown) => void) | undefined;
 }

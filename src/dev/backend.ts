@@ -5,7 +5,10 @@
 // beside the greeting. Faults can be injected: slow, 401, 500, 503 with Retry-After, or down (connection
 // refused).
 import type { Server } from 'node:http';
-import { recentlyPurchasedEndpoint } from '../../examples/recently-purchased/recently-purchased.js';
+import {
+  type RecentlyPurchasedProduct,
+  recentlyPurchasedEndpoint,
+} from '../../examples/recently-purchased/recently-purchased.js';
 import { createCurrentCustomerHandler } from '../server/index.js';
 import { findDemoCustomer, loyaltyPoints, recentlyPurchased } from './customers.js';
 import { type BackendFault, delay } from './faults.js';
@@ -84,7 +87,7 @@ export interface DemoAnswer {
   verifiedAt: string;
   recentlyPurchased: ReturnType<typeof recentlyPurchased>;
   /** The "recently purchased" example's answer (with the store API), newest first. */
-  products?: unknown[];
+  products?: RecentlyPurchasedProduct[];
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
@@ -115,11 +118,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       const { customer } = verified;
       stats.customers.push(customer.id);
       // The example's answer first: a store API failure is its 503, for the whole answer.
-      const products = await example?.onCustomer(verified);
-      if (products instanceof Response) return products;
+      const answer = await example?.onCustomer(verified);
+      if (answer instanceof Response) return answer;
       const firstName = findDemoCustomer(customer.id)?.first_name ?? customer.email;
       return {
-        ...(products as { products: unknown[] } | undefined),
+        ...answer,
         greeting: `Welcome back, ${firstName}`,
         points: loyaltyPoints(customer.id),
         customer,
