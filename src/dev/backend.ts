@@ -5,10 +5,7 @@
 // beside the greeting. Faults can be injected: slow, 401, 500, 503 with Retry-After, or down (connection
 // refused).
 import type { Server } from 'node:http';
-import {
-  type RecentlyPurchasedProduct,
-  recentlyPurchasedEndpoint,
-} from '../../examples/recently-purchased/recently-purchased.js';
+import { recentlyPurchasedEndpoint } from '../../examples/recently-purchased/recently-purchased.js';
 import { createCurrentCustomerHandler } from '../server/index.js';
 import { findDemoCustomer, loyaltyPoints, recentlyPurchased } from './customers.js';
 import { type BackendFault, delay } from './faults.js';
@@ -86,8 +83,11 @@ export interface DemoAnswer {
   tokenExpiresAt: string;
   verifiedAt: string;
   recentlyPurchased: ReturnType<typeof recentlyPurchased>;
-  /** The "recently purchased" example's answer (with the store API), newest first. */
-  products?: RecentlyPurchasedProduct[];
+  /**
+   * The "recently purchased" example's answer (with the store API), newest first. Written out rather than
+   * imported, so the declarations built from this file point nowhere outside the package.
+   */
+  products?: { name: string; url: string; image: string | null; purchasedAt: string }[];
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
