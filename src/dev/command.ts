@@ -5,6 +5,7 @@ import { backendEnvironment, startEmulator } from './emulator.js';
 import { DevError } from './errors.js';
 import { formatFault } from './faults.js';
 import { DEV_USAGE, parseDevOptions, SECRET_FLAG_WARNING } from './options.js';
+import { formatStoreApiFault } from './store-api-fault.js';
 
 const PREFIX = 'stencil-current-customer dev';
 
@@ -44,6 +45,7 @@ export const dev = async (args: string[]): Promise<number> => {
       endpoint: options.endpoint,
       demoBackend: options.demoBackend,
       faults: { storefront: options.jwtFault, backend: options.backendFault },
+      storeApiFault: options.storeApiFault,
       onThemeReload: (theme) => {
         console.log(`theme reloaded: ${theme.name}`);
         for (const warning of theme.warnings) console.warn(`warning: ${warning}`);
@@ -63,6 +65,7 @@ export const dev = async (args: string[]): Promise<number> => {
   const ownBackend = options.endpoint !== undefined;
   console.log(`storefront:  ${emulator.storefrontUrl}`);
   console.log(`app backend: ${emulator.backendUrl}`);
+  console.log(`store API:   ${emulator.storeApiUrl} (X-Auth-Token: ${emulator.storeApiToken})`);
   if (ownBackend) {
     console.log(
       emulator.demoBackendUrl
@@ -101,6 +104,9 @@ export const dev = async (args: string[]): Promise<number> => {
     console.log(
       `faults: current.jwt ${formatFault(storefront)}, backend ${formatFault(backend)} (change them in the panel)`,
     );
+  }
+  if (emulator.storeApiFault.kind !== 'none') {
+    console.log(`faults: store API ${formatStoreApiFault(emulator.storeApiFault)}`);
   }
   for (const warning of emulator.theme.warnings) console.warn(`warning: ${warning}`);
   started = true;
