@@ -13,10 +13,11 @@ import {
 import { planCopies, planCopiesRemoval } from './copies-plan.js';
 import { ThemeError } from './errors.js';
 import { BASE_LAYOUT, planLayoutInstall, planTemplatesUninstall } from './layout-plan.js';
-import { applyChanges, type FileChange, type Plan } from './plan.js';
+import { applyChanges, type FileChange, type Plan, planLeftoversRemoval } from './plan.js';
 import { planSchemaInstall, planSchemaUninstall } from './schema-plan.js';
 import type { SettingsDefaults } from './settings.js';
 import { readPackageFiles, resolveLayout, resolveTheme } from './theme-files.js';
+import { resolveTargets } from './theme-paths.js';
 import {
   planTranslationsInstall,
   planTranslationsUninstall,
@@ -70,12 +71,14 @@ export function planInstall(themeDir: string, options: InstallOptions = {}): Pla
   const translated = existsSync(join(dir, TRANSLATIONS_FILE));
   const notes: string[] = [];
   const changes = [
+    ...planLeftoversRemoval(dir),
     ...planCopies(dir, pkg),
     planConfigInstall(dir, options, notes),
     planSchemaInstall(dir, translated),
     planTranslationsInstall(dir),
     ...[...new Set(layouts)].map((layout) => planLayoutInstall(dir, layout)),
   ].filter((c): c is FileChange => c !== null);
+  resolveTargets(dir, changes);
   return { themeDir: dir, changes, removeIfEmpty: [], notes };
 }
 
@@ -90,12 +93,14 @@ export function planUninstall(themeDir: string, options: UninstallOptions = {}):
   const pkg = readPackageFiles(options.packageRoot);
   const config = planConfigUninstall(dir);
   const changes = [
+    ...planLeftoversRemoval(dir),
     ...planTemplatesUninstall(dir),
     ...planCopiesRemoval(dir, pkg),
     config,
     planSchemaUninstall(dir),
     planTranslationsUninstall(dir),
   ].filter((c): c is FileChange => c !== null);
+  resolveTargets(dir, changes);
   // The parents too: install creates them in a theme that had none (a real theme always has both).
   return {
     themeDir: dir,
