@@ -600,6 +600,63 @@ describe('comments in layouts', () => {
     }
   });
 
+  // The include alone on a line inside a comment that spans lines: only the line-by-line check in removeInclude
+  // (is this line inside a comment?) keeps uninstall from deleting it.
+  const MULTI_LINE: [string, (nl: string) => string][] = [
+    [
+      'a Handlebars comment',
+      (nl) =>
+        `{{!--${nl}  Off while we test:${nl}${INCLUDE}${nl}    ${INCLUDE}${nl}  (ask first)${nl}--}}`,
+    ],
+    ['a Handlebars comment with ~', (nl) => `{{~!--${nl}${INCLUDE}${nl}${nl}${INCLUDE}${nl}--~}}`],
+    // Closed by the include's own `}}`: the whole line is still inside the comment.
+    ['a short Handlebars comment', (nl) => `{{! Off while we test:${nl}${INCLUDE}`],
+    [
+      'an HTML comment',
+      (nl) =>
+        `<!--${nl}  Off while we test:${nl}${INCLUDE}${nl}    ${INCLUDE}${nl}  (ask first)${nl}-->`,
+    ],
+  ];
+
+  describe.each(MULTI_LINE)('an include inside %s across several lines', (name, comment) => {
+    it.each([
+      ['LF', '\n'],
+      ['CRLF', '\r\n'],
+    ])('is left alone by doctor, install and uninstall (%s)', (_eol, nl) => {
+      const layout = `<html>${nl}<body>${nl}${comment(nl)}${nl}</body>${nl}</html>${nl}`;
+      const dir = miniTheme({
+        'config.json': '{"settings":{}}',
+        'templates/layout/base.html': layout,
+      });
+      const before = snapshot(dir);
+      expect(diagnose(dir).problems.map((p) => p.code)).toContain('partial_not_included');
+      install(dir);
+      expect(read(dir, 'templates/layout/base.html')).toBe(
+        `<html>${nl}<body>${nl}${comment(nl)}${nl}${INCLUDE}${nl}</body>${nl}</html>${nl}`,
+      );
+      expect(diagnose(dir).problems).toEqual([]);
+      expect(planInstall(dir).changes).toEqual([]);
+      if (name.startsWith('an HTML')) {
+        // Handlebars still renders a partial inside an HTML comment: uninstall must not delete it.
+        const installed = snapshot(dir);
+        expectThemeError(() => uninstall(dir), 'partial_in_use', 'base.html');
+        expect(differences(installed, snapshot(dir))).toEqual([]);
+      } else {
+        uninstall(dir);
+        expect(differences(before, snapshot(dir))).toEqual([]);
+      }
+    });
+  });
+
+  it('uninstall leaves a multi-line Handlebars comment holding the include in any template as it was', () => {
+    const dir = copy();
+    install(dir);
+    const page = `{{!--\n${INCLUDE}\n--}}\n${read(dir, 'templates/pages/home.html')}`;
+    writeFileSync(join(dir, 'templates/pages/home.html'), page);
+    uninstall(dir);
+    expect(read(dir, 'templates/pages/home.html')).toBe(page);
+  });
+
   it('uninstall leaves a Handlebars comment that holds the include as it was', () => {
     const dir = copy();
     const before = snapshot(dir);
@@ -627,6 +684,43 @@ describe('comments in layouts', () => {
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
 });
+
+describe('bytes kept as they are', () => {
+  it('keeps a number of any length JSON allows, byte for byte', () => {
+    const dir = copy();
+    const number = `-1${'2'.repeat(1_000)}.5e-${'3'.repeat(500)}`;
+    const config = read(dir, 'config.json').replace(
+      '"settings": {',
+      `"settings": {\r\n    "big": ${number},`,
+    );
+    writeFileSync(join(dir, 'config.json'), config);
+    const before = snapshot(dir);
+    install(dir, { clientId: 'abc' });
+    expect(read(dir, 'config.json')).toContain(`"big": ${number},`);
+    expect(diagnose(dir).problems).toEqual([]);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('keeps templates byte for byte when they are not valid UTF-8, the layout it patches included', () => {
+    const dir = copy();
+    const latin1 = Buffer.from('<p>Caf\xe9 \xff\xfe</p>\n', 'latin1');
+    const layout = join(dir, 'templates/layout/base.html');
+    const page = join(dir, 'templates/pages/home.html');
+    writeFileSync(layout, Buffer.concat([latin1, readFileSync(layout)]));
+    writeFileSync(page, Buffer.concat([readFileSync(page), latin1]));
+    const before = snapshot(dir);
+    install(dir);
+    const installed = readFileSync(layout);
+    expect(installed.subarray(0, latin1.length)).toEqual(latin1);
+    expect(installed.toString('latin1')).toContain(`${INCLUDE_TEXT}\n`);
+    expect(diagnose(dir).problems).toEqual([]);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+});
+
+const INCLUDE_TEXT = '{{> components/current-customer/script}}';
 
 describe('bad input changes nothing', () => {
   it('refuses a folder that does not exist', () => {
