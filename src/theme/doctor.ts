@@ -5,7 +5,7 @@ import { DROP_IN_FILE } from '../paths.js';
 import { CONFIG, OPTION_SETTINGS, variationOverrides } from './config-plan.js';
 import { type JsonFile, loadJson } from './json-file.js';
 import type { JsonValue } from './json-text.js';
-import { includesPartial } from './layout.js';
+import { includesPartial, withoutHandlebarsComments } from './layout.js';
 import { BASE_LAYOUT, templateText } from './layout-plan.js';
 import { SCHEMA } from './schema-plan.js';
 import { isOwnSchemaGroup, SETTING_KEYS, TRANSLATIONS } from './settings.js';
@@ -56,10 +56,25 @@ export interface DoctorOptions {
   packageRoot?: string;
 }
 
-/** Every `<script …>` start tag with a `src` that is not missing a `nonce="{{nonce}}"`. */
+/**
+ * Every `<script …>` start tag outside Handlebars comments that the browser runs (one with a `src`, or inline
+ * code: no `type`, or a JavaScript one) and that lacks `nonce="{{nonce}}"`: a Content Security Policy blocks
+ * it. A data block (`type="application/json"`) runs nothing and needs none.
+ */
 export function scriptTagsWithoutNonce(template: string): string[] {
-  const tags = template.match(/<script\b[^>]*>/gi) ?? [];
-  return tags.filter((tag) => /\ssrc=/i.test(tag) && !/\snonce="\{\{\s*nonce\s*\}\}"/.test(tag));
+  const tags = withoutHandlebarsComments(template).match(/<script\b[^>]*>/gi) ?? [];
+  return tags.filter((tag) => runs(tag) && !/\snonce="\{\{\s*nonce\s*\}\}"/.test(tag));
+}
+
+/** Whether a script tag's `type` is one the browser executes (none, `module`, or a JavaScript type). */
+function runs(tag: string): boolean {
+  const type = /\stype\s*=\s*["']?([^"'\s>]*)/i.exec(tag)?.[1]?.toLowerCase();
+  return (
+    type === undefined ||
+    type === '' ||
+    type === 'module' ||
+    /^(?:text|application)\/(?:x-)?(?:java|ecma)script$/.test(type)
+  );
 }
 
 /**

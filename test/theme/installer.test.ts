@@ -1,6 +1,14 @@
 // install / re-install / dry-run / uninstall on copies of the theme fixture and of the real Cornerstone (when
 // available), compared byte for byte.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../../src/paths.js';
@@ -308,6 +316,98 @@ function miniTheme(files: Record<string, string>): string {
 }
 
 const BASE = '<html>\n  <body>\n    {{{body}}}\n  </body>\n</html>\n';
+
+/**
+ * A copy of this package whose partials changed as a later version may change them: a guest branch with an
+ * inline script in script.html, a preconnect link in config.html. The installer copies partials as bytes, so
+ * nothing in it may depend on what they say.
+ */
+function packageWithChangedPartials(nonce = true): string {
+  const root = tempDir();
+  for (const path of [PARTIAL_DIR, 'assets/current-customer']) {
+    cpSync(join(packageRoot(), path), join(root, path), { recursive: true });
+  }
+  const edit = (name: string, change: (text: string) => string): void => {
+    const file = join(root, PARTIAL_DIR, name);
+    writeFileSync(file, change(readFileSync(file, 'utf8')));
+  };
+  const attribute = nonce ? ' nonce="{{nonce}}"' : '';
+  edit('script.html', (text) => {
+    const end = text.lastIndexOf('{{~/if~}}');
+    return `${text.slice(0, end)}{{~else~}}\n<script${attribute}>new BroadcastChannel('x').postMessage({type:'guest'})</script>\n${text.slice(end)}`;
+  });
+  edit('config.html', (text) => {
+    const end = text.indexOf('--}}') + 4;
+    return `${text.slice(0, end)}\n<link rel="preconnect" href="https://app.example.test" crossorigin>${text.slice(end)}`;
+  });
+  return root;
+}
+
+/** A copy of `source` with every line ending of its templates and JSON files turned into CRLF. */
+function withCrlf(source: string): string {
+  const dir = copy(source);
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(html|json)$/.test(entry.name)) {
+        const text = readFileSync(path, 'utf8').replace(/\r?\n/g, '\r\n');
+        writeFileSync(path, text);
+      }
+    }
+  };
+  walk(dir);
+  return dir;
+}
+
+describe('partials whose content changes between versions', () => {
+  const cornerstone = CORNERSTONE;
+  const themes: [string, (() => string) | undefined][] = [
+    ['the theme fixture', () => copy()],
+    ['the real Cornerstone 6.21.0', cornerstone ? () => copy(cornerstone) : undefined],
+    [
+      'the real Cornerstone 6.21.0 with CRLF line endings',
+      cornerstone ? () => withCrlf(cornerstone) : undefined,
+    ],
+  ];
+  for (const [name, make] of themes) {
+    it.skipIf(make === undefined && skipCornerstone())(
+      `doctor, re-install and uninstall handle them in ${name}, byte-exact`,
+      () => {
+        if (!make) throw new Error('no theme');
+        const dir = make();
+        const before = snapshot(dir);
+        const changed = packageWithChangedPartials();
+        install(dir, { clientId: 'abc' });
+        expect(
+          diagnose(dir, { packageRoot: changed }).problems.map((p) => [p.code, p.file]),
+        ).toEqual([
+          ['partial_outdated', `${PARTIAL_DIR}/config.html`],
+          ['partial_outdated', `${PARTIAL_DIR}/script.html`],
+        ]);
+        const update = planInstall(dir, { packageRoot: changed });
+        expect(update.changes.map((c) => [c.action, c.path])).toEqual([
+          ['update', `${PARTIAL_DIR}/config.html`],
+          ['update', `${PARTIAL_DIR}/script.html`],
+        ]);
+        applyChanges(update);
+        expect(diagnose(dir, { packageRoot: changed }).problems).toEqual([]);
+        // The old package's doctor sees the new partials as outdated, nothing else.
+        expect(new Set(diagnose(dir).problems.map((p) => p.code))).toEqual(
+          new Set(['partial_outdated']),
+        );
+        // An inline script without the nonce is reported.
+        const unsafe = packageWithChangedPartials(false);
+        install(dir, { packageRoot: unsafe });
+        expect(diagnose(dir, { packageRoot: unsafe }).problems.map((p) => p.code)).toEqual([
+          'script_nonce_missing',
+        ]);
+        uninstall(dir, { packageRoot: changed });
+        expect(differences(before, snapshot(dir))).toEqual([]);
+      },
+    );
+  }
+});
 
 describe('the theme fixture', () => {
   it('has the bytes it exists to test (a checkout that converted line endings would hide them)', () => {
