@@ -101,6 +101,18 @@ const SCALAR = /true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
  */
 export function parseJsonText(text: string): ValueNode {
   let pos = 0;
+  // The line of an offset, counted on from the last offset asked about: keys are met in file order, so the
+  // whole file is scanned once however many keys repeat.
+  let lineOffset = 0;
+  let line = 1;
+  const lineOf = (offset: number): number => {
+    for (let at = text.indexOf('\n', lineOffset); at !== -1 && at < offset; ) {
+      line++;
+      at = text.indexOf('\n', at + 1);
+    }
+    lineOffset = offset;
+    return line;
+  };
   const fail = (what: string): never => {
     throw new JsonTextError(`${what} at offset ${pos}`, pos);
   };
@@ -130,6 +142,7 @@ export function parseJsonText(text: string): ValueNode {
       const members: MemberNode[] = [];
       const duplicates: DuplicateKey[] = [];
       const seen = new Set<string>();
+      const repeated = new Set<string>();
       skip();
       if (text.charAt(pos) === '}') {
         pos++;
@@ -141,10 +154,9 @@ export function parseJsonText(text: string): ValueNode {
         const keyStart = pos;
         const key = readString();
         const keyEnd = pos;
-        if (seen.has(key)) {
-          const line = text.slice(0, keyStart).split('\n').length;
-          if (!duplicates.some((d) => d.key === key))
-            duplicates.push({ key, offset: keyStart, line });
+        if (seen.has(key) && !repeated.has(key)) {
+          repeated.add(key);
+          duplicates.push({ key, offset: keyStart, line: lineOf(keyStart) });
         }
         seen.add(key);
         skip();

@@ -198,4 +198,32 @@ describe('json-text', () => {
       expect(applyEdits(text, removeChildren(tree, [0]))).toBe(`{"b": ${number}}`);
     }
   });
+
+  it('gives each repeated key the line it is on, in nested objects and across line endings', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.boolean(), fc.boolean()), {
+          maxLength: 12,
+        }),
+        fc.constantFrom('\n', '\r\n'),
+        (keys, nl) => {
+          // Each key on its own line; some values are objects holding the same keys again.
+          const members = keys.map(
+            ([key, nested, blank]) =>
+              `${blank ? nl : ''}"${key}": ${nested ? `{${nl}"${key}": 1,${nl}"${key}": 2}` : '0'}`,
+          );
+          const text = `{${nl}${members.join(`,${nl}`)}${nl}}`;
+          const walk = (node: ReturnType<typeof parseJsonText>): void => {
+            for (const d of node.duplicates) {
+              expect(d.line).toBe(text.slice(0, d.offset).split('\n').length);
+              expect(text.slice(d.offset, d.offset + 3)).toBe(`"${d.key}"`);
+            }
+            for (const m of node.members) walk(m.value);
+          };
+          walk(parseJsonText(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
