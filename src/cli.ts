@@ -14,9 +14,9 @@ commands:
 
 run a command with --help for its options; --version prints the package's version
 
-exit status: 0 done; 1 install or uninstall refused the theme or could not write, or doctor found
-a problem; 2 the command line is wrong (no or an unknown command; for install, uninstall and doctor
-also an unknown option, a missing or extra argument, a bad option value)`;
+exit status: 0 done; 1 install or uninstall refused the theme or could not write, doctor found
+a problem, or dev could not start (a theme that is not one, a port in use); 2 the command line is wrong
+(no or an unknown command, an unknown option, a missing or extra argument, a bad option value)`;
 
 /** A command line that is wrong, as every command's usage text states it. */
 const USAGE_ERROR = 2;

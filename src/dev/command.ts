@@ -9,6 +9,9 @@ import { formatStoreApiFault } from './store-api-fault.js';
 
 const PREFIX = 'stencil-current-customer dev';
 
+/** A wrong command line (an unknown option, a bad value), as every command of the CLI answers it. */
+const USAGE_ERROR = 2;
+
 /** A value quoted for a POSIX shell (and for dotenv files, which read the same quotes). */
 const shellQuote = (value: string): string =>
   /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -27,10 +30,18 @@ export const dev = async (args: string[]): Promise<number> => {
   let started = false;
   try {
     options = parseDevOptions(args);
-    if (options.help) {
-      console.log(DEV_USAGE);
-      return 0;
+  } catch (error) {
+    if (error instanceof DevError) {
+      console.error(`${PREFIX}: ${error.message}`);
+      return USAGE_ERROR;
     }
+    throw error;
+  }
+  if (options.help) {
+    console.log(DEV_USAGE);
+    return 0;
+  }
+  try {
     if (options.secretOnCommandLine) console.warn(`warning: ${SECRET_FLAG_WARNING}`);
     emulator = await startEmulator({
       port: options.port,

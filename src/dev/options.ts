@@ -80,7 +80,10 @@ options (environment variable in brackets; flags win):
   --no-csp              do not send a Content-Security-Policy header
   --no-panel            do not add the demo panel to pages
   --show-secret         print the client secret (also in the environment printed for --endpoint)
-  -h, --help            show this help`;
+  -h, --help            show this help
+
+exit status: 0 stopped (Ctrl-C); 1 could not start (a theme that is not one, a port in use);
+2 the command line is wrong (an unknown option, a bad option value)`;
 
 type Env = Record<string, string | undefined>;
 
