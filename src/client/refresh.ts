@@ -8,7 +8,7 @@ import type { Exchange } from './exchange.js';
 import type { ResolvedOptions } from './options.js';
 import { retrying } from './requests.js';
 import { REFRESH_RETRY_DELAY, retryable } from './retry.js';
-import { shared, wait } from './scope.js';
+import { shared } from './scope.js';
 import { type ClientState, done, forget, remaining, valid } from './state.js';
 import type { Sync } from './sync.js';
 
@@ -59,12 +59,9 @@ export const createRefresher = <TResponse>(
     const attempt = () =>
       exclusive(async () => {
         const told = () => !state.started || (state.halted && state.generation !== since);
+        if (state.guestHint) await sync.awaitCheck();
         if (told()) return;
         const posted = restored && state.answered !== undefined;
-        // A guest hint: the tab that had the lock before this one may have just asked the storefront,
-        // and its word (a message) may come a task after the lock. One task's wait lets it arrive.
-        if (state.guestHint) await wait(state, 0);
-        if (told()) return;
         // After a restore or a guest hint, only the storefront knows who is logged in now.
         if (restored || state.guestHint) forget(state);
         else if (!done(state)) await sync.askOthers();

@@ -23,6 +23,12 @@ export interface Sync {
    * before the message that tells it the work was done). Rejects with `aborted` on abortAll().
    */
   askOthers(): Promise<void>;
+  /**
+   * After a guest hint, under the lock: waits, at most ASK_TIMEOUT ms and only if another tab is open,
+   * for the word of a tab that asked the storefront since the hint (it sends it before it lets go of the
+   * lock, but the message may come after the lock). So the browser asks once per hint, not once per tab.
+   */
+  awaitCheck(): Promise<void>;
 }
 
 /**
@@ -63,6 +69,24 @@ export const createSync = <TResponse>(
       identity.take(token, message.data as TResponse);
   };
 
+  /** Waits until `until()` holds after a message from another tab, at most ASK_TIMEOUT ms. */
+  const listen = async (until: () => boolean) => {
+    try {
+      await wait(
+        state,
+        ASK_TIMEOUT,
+        () =>
+          new Promise<void>((resolve) => {
+            heard = () => {
+              if (until()) resolve();
+            };
+          }),
+      );
+    } finally {
+      heard = undefined;
+    }
+  };
+
   const sync: Sync = {
     tabs: undefined,
     share() {
@@ -91,22 +115,12 @@ export const createSync = <TResponse>(
       const tabs = sync.tabs;
       if (!tabs || !(await tabs.othersOpen()) || state.halted || done(state)) return;
       tabs.send({ type: 'ask' });
-      try {
-        await wait(
-          state,
-          ASK_TIMEOUT,
-          () =>
-            new Promise<void>((resolve) => {
-              heard = () => {
-                if (state.halted || done(state)) resolve();
-              };
-            }),
-        );
-      } finally {
-        heard = undefined;
-      }
+      await listen(() => state.halted || done(state));
       // No tab holds what this one needs: it will not ask them again until one of them says something.
       if (!state.halted && !done(state)) tabs.alone();
+    },
+    async awaitCheck() {
+      if (await sync.tabs?.othersOpen()) await listen(() => state.halted || !state.guestHint);
     },
   };
   return sync;
