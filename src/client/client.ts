@@ -102,9 +102,13 @@ export const createCurrentCustomer = <TResponse = unknown>(
     () => {
       if (state.started && config.autoRefresh) refresher.refresh();
     },
-    // A guest page was rendered: one tab asks the storefront (the lock, and `checked`, make it one).
+    // A guest page was rendered: one tab asks the storefront (the lock, and `checked`, make it one). A
+    // refresh in flight may have asked before the hint: then this tab asks again once it is over.
     () => {
-      if (state.started && !state.halted) refresher.refresh();
+      const recheck = () => {
+        if (state.started && !state.halted && state.guestHint) return refresher.refresh();
+      };
+      recheck()?.then(recheck);
     },
   );
   const exchange = createExchange(state, config, bad, events, identity, sync);

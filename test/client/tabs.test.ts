@@ -448,6 +448,32 @@ describe('logouts and switches reach every tab', () => {
     for (const t of tabs) expect(t.getClaims()?.customer.id).toBe(1);
   });
 
+  it('a guest hint heard while a storefront request begun before it is in flight: the tab asks again after it', async () => {
+    // The storefront answers at once (for whoever is logged in then), the answer arrives 500 ms later.
+    const slow = vi.fn(async (url: string, init: RequestInit) => {
+      const answer = server.fetch(url, init);
+      if (url.startsWith('/customer/')) await new Promise((resolve) => setTimeout(resolve, 500));
+      return answer;
+    });
+    const a = tab({ customerId: 1, fetch: slow });
+    const seenA = record(a);
+    a.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT + 600);
+    expect(counts()).toEqual([1, 1]);
+    // The token expires: the refresh asks the storefront (customer 1 still), then the customer logs out
+    // and a guest page is rendered while that answer is on its way.
+    await vi.advanceTimersByTimeAsync(60_000 - 100 + 10);
+    expect(server.storefront).toHaveLength(2);
+    customer = null;
+    await guestPage();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(server.storefront).toHaveLength(3);
+    expect(seenA.filter((e) => e.type === 'guest' || e.type === 'changed')).toEqual([
+      { type: 'guest', payload: null },
+      { type: 'changed', payload: { from: 1, to: null } },
+    ]);
+  });
+
   it('a guest hint wakes no stopped tab and no tab already a guest', async () => {
     const a = tab({ customerId: 1 });
     a.start();
