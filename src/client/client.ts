@@ -100,13 +100,13 @@ export const createCurrentCustomer = <TResponse = unknown>(
     // Another tab's token: in line behind the tab that fetched it. If that tab goes away before posting,
     // this one posts; if not, it finds the answer and does nothing.
     () => {
-      if (state.started && config.autoRefresh) refresher.refresh();
+      if (state._started && config.autoRefresh) refresher.refresh();
     },
     // A guest page was rendered: one tab asks the storefront (the lock, and `checked`, make it one). A
     // refresh in flight may have asked before the hint: then this tab asks again once it is over.
     () => {
       const recheck = () => {
-        if (state.started && !state.halted && state.guestHint) return refresher.refresh();
+        if (state._started && !state._halted && state._guestHint) return refresher.refresh();
       };
       recheck()?.then(recheck);
     },
@@ -125,7 +125,7 @@ export const createCurrentCustomer = <TResponse = unknown>(
   };
   /** Back from the back/forward cache: check again, the customer may have changed meanwhile. */
   const show = (event: Event) => {
-    if (!(event as PageTransitionEvent).persisted || !state.started) return;
+    if (!(event as PageTransitionEvent).persisted || !state._started) return;
     connect();
     refresher.refresh(true);
   };
@@ -145,8 +145,8 @@ export const createCurrentCustomer = <TResponse = unknown>(
     }
     // Started: a no-op, unless the last word was a guest (404) or another customer: then ask
     // again, as the README promises. (A client with bad options is never halted.)
-    if (state.started && !state.halted) return;
-    state.started = true;
+    if (state._started && !state._halted) return;
+    state._started = true;
     if (bad) return events.report(bad);
     connect();
     // Adding the same listener twice adds it once.
@@ -158,12 +158,12 @@ export const createCurrentCustomer = <TResponse = unknown>(
   return {
     appClientId,
     getToken: exchange.getToken,
-    getClaims: () => (valid(state) ? state.claims : null),
+    getClaims: () => (valid(state) ? state._claims : null),
     post: exchange.post,
-    getResponse: () => state.response,
+    getResponse: () => state._response,
     start,
     stop() {
-      state.started = false;
+      state._started = false;
       doc?.removeEventListener('prerenderingchange', start);
       refresher.disarm();
       listen('removeEventListener');

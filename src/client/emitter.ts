@@ -69,8 +69,8 @@ export const createEmitter = <TResponse>(
     on(type, handler, options) {
       const entry: Entry = [type, handler];
       handlers.add(entry);
-      if (options?.replay && type === 'response' && state.answered !== undefined)
-        call(handler as Handler<'response', TResponse>, state.response as TResponse);
+      if (options?.replay && type === 'response' && state._answered !== undefined)
+        call(handler as Handler<'response', TResponse>, state._response as TResponse);
       return () => {
         handlers.delete(entry);
       };

@@ -39,7 +39,7 @@ export const createExchange = <TResponse>(
 
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
-    const hinted = state.guestHint;
+    const hinted = state._guestHint;
     const [response, body] = await send(
       state,
       transport,
@@ -49,7 +49,7 @@ export const createExchange = <TResponse>(
       { credentials: 'same-origin', cache: 'no-store' },
     );
     // Asked after the hint was heard: the storefront's word answers it.
-    if (hinted) state.guestHint = false;
+    if (hinted) state._guestHint = false;
     forget(state);
     /** Other tabs hear of every answer, another customer's token included: that is how a switch spreads. */
     const tell = (token: string | null, ttl?: number) =>
@@ -81,8 +81,8 @@ export const createExchange = <TResponse>(
 
   const postOnce = shared(state, async (since: number): Promise<TResponse> => {
     for (let refused = false; ; refused = true) {
-      const jwt = valid(state) ? state.token : await fetchOnce();
-      if (!jwt || state.generation !== since) throw new CurrentCustomerError('customer_changed');
+      const jwt = valid(state) ? state._token : await fetchOnce();
+      if (!jwt || state._generation !== since) throw new CurrentCustomerError('customer_changed');
       try {
         const [reply, text] = await send(state, transport, timeoutMs, 'backend', endpoint, {
           method: 'POST',
@@ -90,7 +90,7 @@ export const createExchange = <TResponse>(
           ...bodyOf(jwt),
         });
         // An answer about a customer who is no longer the one logged in reaches nobody.
-        if (state.generation !== since) throw new CurrentCustomerError('customer_changed');
+        if (state._generation !== since) throw new CurrentCustomerError('customer_changed');
         const data = readAnswer(reply, text) as TResponse;
         identity.take(jwt, data);
         sync.share();
@@ -121,7 +121,7 @@ export const createExchange = <TResponse>(
     });
 
   const fetchRetrying = shared(state, () => reported(retrying(fetchOnce, pause)));
-  const getToken = async () => (valid(state) ? state.token : fetchRetrying());
+  const getToken = async () => (valid(state) ? state._token : fetchRetrying());
 
   return {
     fetchOnce,
@@ -131,7 +131,7 @@ export const createExchange = <TResponse>(
     post: shared(state, async () => {
       if (!(await getToken())) return null;
       // The POST's customer: a guest or another customer later is a change, and rejects.
-      const since = state.generation;
+      const since = state._generation;
       return reported(retrying(() => postOnce(since), pause));
     }),
   };

@@ -38,11 +38,11 @@ export const createRefresher = <TResponse>(
 ): Refresher => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const doc = globalThis.document as Document | undefined;
-  const automatic = () => state.started && config.autoRefresh && !state.halted;
+  const automatic = () => state._started && config.autoRefresh && !state._halted;
 
   /** Runs `task` as the only tab working (at once when working alone); abortAll() withdraws the request. */
   const exclusive = (task: () => Promise<void>) =>
-    sync.tabs ? sync.tabs.exclusive(task, state.scope.signal) : task();
+    sync.tabs ? sync.tabs.exclusive(task, state._scope.signal) : task();
 
   /**
    * Failures are already `error` events: swallowed here. One that another try may cure (retryable:
@@ -51,24 +51,24 @@ export const createRefresher = <TResponse>(
    * time in this tab too (shared), but an abort (pagehide, stop()) forgets the one in flight.
    */
   const refresh = shared(state, async (restored = false) => {
-    const since = state.generation;
+    const since = state._generation;
     /**
      * One attempt, under the lock. Nothing is left to do once the client was stopped, or once another tab
      * said that nobody, or somebody else, is logged in while this one waited for the lock or an answer.
      */
     const attempt = () =>
       exclusive(async () => {
-        const told = () => !state.started || (state.halted && state.generation !== since);
-        if (state.guestHint) await sync.awaitCheck();
+        const told = () => !state._started || (state._halted && state._generation !== since);
+        if (state._guestHint) await sync.awaitCheck();
         if (told()) return;
-        const posted = restored && state.answered !== undefined;
+        const posted = restored && state._answered !== undefined;
         // After a restore or a guest hint, only the storefront knows who is logged in now.
-        if (restored || state.guestHint) forget(state);
+        if (restored || state._guestHint) forget(state);
         else if (!done(state)) await sync.askOthers();
         restored = false;
         if (told() || (!valid(state) && !(await exchange.fetchOnce()))) return;
-        if (posted && state.generation === since) state.answered = state.token as string;
-        if (state.answered !== state.token) await exchange.postOnce(state.generation);
+        if (posted && state._generation === since) state._answered = state._token as string;
+        if (state._answered !== state._token) await exchange.postOnce(state._generation);
       });
     try {
       // The lock is let go during each wait between attempts (pause): another tab, for another customer

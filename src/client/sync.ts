@@ -45,27 +45,27 @@ export const createSync = <TResponse>(
   let heard: (() => void) | undefined;
 
   const takeState = (message: Extract<TabMessage, { type: 'state' }>) => {
-    if (message.checked) state.guestHint = false;
+    if (message.checked) state._guestHint = false;
     const { token } = message;
     if (token === null) {
-      if (message.fresh && (state.seen !== null || !state.halted)) identity.logout();
+      if (message.fresh && (state._seen !== null || !state._halted)) identity.logout();
       return;
     }
-    if (token !== state.token) {
+    if (token !== state._token) {
       const claims = decodeToken(token);
       // Only a token just fetched says who is logged in now. An older one is taken only for the customer
       // this tab has seen: else it is stale, not a switch, and a tab that has seen nobody yet learns who is
       // logged in from the storefront (its own fetch, or a tab's fetch), never from an older token.
       if (
         !message.fresh &&
-        (state.seen === undefined || !sameCustomer(claims.customer.id, state.seen))
+        (state._seen === undefined || !sameCustomer(claims.customer.id, state._seen))
       )
         return;
       forget(state);
       identity.accept(token, claims, message.ttl as number);
       refresh();
     }
-    if (message.answered && token === state.token && state.answered !== token)
+    if (message.answered && token === state._token && state._answered !== token)
       identity.take(token, message.data as TResponse);
   };
 
@@ -93,17 +93,17 @@ export const createSync = <TResponse>(
       if (valid(state))
         sync.tabs?.send({
           type: 'state',
-          token: state.token,
+          token: state._token,
           ttl: remaining(state),
-          answered: state.answered === state.token,
-          data: state.response,
+          answered: state._answered === state._token,
+          data: state._response,
         });
     },
     receive(message) {
       try {
         if (message.type === 'ask') sync.share();
         else if (message.type === 'guest') {
-          state.guestHint = true;
+          state._guestHint = true;
           recheck();
         } else if (message.type === 'state') takeState(message);
       } catch {
@@ -113,14 +113,14 @@ export const createSync = <TResponse>(
     },
     async askOthers() {
       const tabs = sync.tabs;
-      if (!tabs || !(await tabs.othersOpen()) || state.halted || done(state)) return;
+      if (!tabs || !(await tabs.othersOpen()) || state._halted || done(state)) return;
       tabs.send({ type: 'ask' });
-      await listen(() => state.halted || done(state));
+      await listen(() => state._halted || done(state));
       // No tab holds what this one needs: it will not ask them again until one of them says something.
-      if (!state.halted && !done(state)) tabs.alone();
+      if (!state._halted && !done(state)) tabs.alone();
     },
     async awaitCheck() {
-      if (await sync.tabs?.othersOpen()) await listen(() => state.halted || !state.guestHint);
+      if (await sync.tabs?.othersOpen()) await listen(() => state._halted || !state._guestHint);
     },
   };
   return sync;
