@@ -14,15 +14,15 @@ import { decodeToken, readToken } from './token.js';
 
 export interface Exchange<TResponse> {
   /** One storefront request (concurrent callers share it): the token, or `null` for a guest. */
-  fetchOnce(): Promise<string | null>;
+  _fetchOnce(): Promise<string | null>;
   /**
    * One POST of the page customer's token, fetched first when none is valid (concurrent callers share
    * it). A 401 gets one fresh token and one more POST. Throws `customer_changed` when the customer seen is
    * no longer the one of `since` (a generation).
    */
-  postOnce(since: number): Promise<TResponse>;
+  _postOnce(since: number): Promise<TResponse>;
   /** Between two attempts: see `pause` below. */
-  pause(ms: number): Promise<void>;
+  _pause(ms: number): Promise<void>;
   getToken(): Promise<string | null>;
   post(): Promise<TResponse | null>;
 }
@@ -53,10 +53,10 @@ export const createExchange = <TResponse>(
     forget(state);
     /** Other tabs hear of every answer, another customer's token included: that is how a switch spreads. */
     const tell = (token: string | null, ttl?: number) =>
-      sync.tabs?.send({ type: 'state', token, ttl, fresh: true, checked: hinted });
+      sync._tabs?._send({ type: 'state', token, ttl, fresh: true, checked: hinted });
     if (response.status === 404) {
       tell(null);
-      identity.logout();
+      identity._logout();
       return null;
     }
     const jwt = readToken(body) as string;
@@ -66,7 +66,7 @@ export const createExchange = <TResponse>(
     // half the lifetime, whatever the leeway: a leeway longer than the lifetime must not fetch in a loop.
     const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
     tell(jwt, ttl);
-    identity.accept(jwt, claims, ttl);
+    identity._accept(jwt, claims, ttl);
     return jwt;
   });
 
@@ -92,8 +92,8 @@ export const createExchange = <TResponse>(
         // An answer about a customer who is no longer the one logged in reaches nobody.
         if (state._generation !== since) throw new CurrentCustomerError('customer_changed');
         const data = readAnswer(reply, text) as TResponse;
-        identity.take(jwt, data);
-        sync.share();
+        identity._take(jwt, data);
+        sync._share();
         return data;
       } catch (error) {
         if (refused || (error as CurrentCustomerError).code !== 'backend_http_401') throw error;
@@ -116,7 +116,7 @@ export const createExchange = <TResponse>(
   /** Reports a failure for good as an `error` event, and passes it on. */
   const reported = <T>(work: Promise<T>) =>
     work.catch((error: CurrentCustomerError) => {
-      events.report(error);
+      events._report(error);
       throw error;
     });
 
@@ -124,9 +124,9 @@ export const createExchange = <TResponse>(
   const getToken = async () => (valid(state) ? state._token : fetchRetrying());
 
   return {
-    fetchOnce,
-    postOnce,
-    pause,
+    _fetchOnce: fetchOnce,
+    _postOnce: postOnce,
+    _pause: pause,
     getToken,
     post: shared(state, async () => {
       if (!(await getToken())) return null;

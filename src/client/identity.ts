@@ -17,11 +17,11 @@ export interface Identity<TResponse> {
    * Takes a token: the page's customer's is held for `ttl` milliseconds from now, on both clocks, and
    * announced; anyone else's throws `customer_changed`.
    */
-  accept(jwt: string, claims: CurrentCustomerClaims, ttl: number): void;
+  _accept(jwt: string, claims: CurrentCustomerClaims, ttl: number): void;
   /** Nobody is logged in (a 404 here or in another tab). */
-  logout(): void;
+  _logout(): void;
   /** Keeps the backend's answer to `jwt` and announces it. */
-  take(jwt: string, data: TResponse): void;
+  _take(jwt: string, data: TResponse): void;
 }
 
 /**
@@ -51,7 +51,7 @@ export const createIdentity = <TResponse>(
       state._seen = id;
       state._generation++;
       state._response = state._answered = undefined;
-      if (from !== undefined) events.emit('changed', { from, to: id });
+      if (from !== undefined) events._emit('changed', { from, to: id });
     }
     const ours = id !== null && sameCustomer(id, state._pageCustomer);
     if (!ours) halt();
@@ -59,7 +59,7 @@ export const createIdentity = <TResponse>(
   };
 
   return {
-    accept(jwt, claims, ttl) {
+    _accept(jwt, claims, ttl) {
       if (!observe(claims.customer.id)) throw new CurrentCustomerError('customer_changed');
       state._token = jwt;
       state._claims = claims;
@@ -67,17 +67,17 @@ export const createIdentity = <TResponse>(
       state._deadline = now() + ttl;
       state._halted = false;
       held();
-      events.emit('token', claims, 'claims');
+      events._emit('token', claims, 'claims');
     },
-    logout() {
+    _logout() {
       halt();
-      events.emit('guest', null);
+      events._emit('guest', null);
       observe(null);
     },
-    take(jwt, data) {
+    _take(jwt, data) {
       state._answered = jwt;
       state._response = data;
-      events.emit('response', data, 'data');
+      events._emit('response', data, 'data');
     },
   };
 };

@@ -10,25 +10,25 @@ import { decodeToken } from './token.js';
 
 export interface Sync {
   /** The other tabs while this one is connected; `undefined` when working alone. */
-  tabs: Tabs | undefined;
+  _tabs: Tabs | undefined;
   /**
    * Tells the other tabs the valid token this one holds, with its answer when there is one. (Only a 404
    * just received says "nobody": an old one may be stale.)
    */
-  share(): void;
-  receive(message: TabMessage): void;
+  _share(): void;
+  _receive(message: TabMessage): void;
   /**
    * Asks the other tabs, if any is open, for their token and answer, and waits until they arrive, at
    * most ASK_TIMEOUT ms. A short bounded wait (under the lock: the next tab in line may get the lock
    * before the message that tells it the work was done). Rejects with `aborted` on abortAll().
    */
-  askOthers(): Promise<void>;
+  _askOthers(): Promise<void>;
   /**
    * After a guest hint, under the lock: waits, at most ASK_TIMEOUT ms and only if another tab is open,
    * for the word of a tab that asked the storefront since the hint (it sends it before it lets go of the
    * lock, but the message may come after the lock). So the browser asks once per hint, not once per tab.
    */
-  awaitCheck(): Promise<void>;
+  _awaitCheck(): Promise<void>;
 }
 
 /**
@@ -48,7 +48,7 @@ export const createSync = <TResponse>(
     if (message.checked) state._guestHint = false;
     const { token } = message;
     if (token === null) {
-      if (message.fresh && (state._seen !== null || !state._halted)) identity.logout();
+      if (message.fresh && (state._seen !== null || !state._halted)) identity._logout();
       return;
     }
     if (token !== state._token) {
@@ -62,11 +62,11 @@ export const createSync = <TResponse>(
       )
         return;
       forget(state);
-      identity.accept(token, claims, message.ttl as number);
+      identity._accept(token, claims, message.ttl as number);
       refresh();
     }
     if (message.answered && token === state._token && state._answered !== token)
-      identity.take(token, message.data as TResponse);
+      identity._take(token, message.data as TResponse);
   };
 
   /** Waits until `until()` holds after a message from another tab, at most ASK_TIMEOUT ms. */
@@ -88,10 +88,10 @@ export const createSync = <TResponse>(
   };
 
   const sync: Sync = {
-    tabs: undefined,
-    share() {
+    _tabs: undefined,
+    _share() {
       if (valid(state))
-        sync.tabs?.send({
+        sync._tabs?._send({
           type: 'state',
           token: state._token,
           ttl: remaining(state),
@@ -99,9 +99,9 @@ export const createSync = <TResponse>(
           data: state._response,
         });
     },
-    receive(message) {
+    _receive(message) {
       try {
-        if (message.type === 'ask') sync.share();
+        if (message.type === 'ask') sync._share();
         else if (message.type === 'guest') {
           state._guestHint = true;
           recheck();
@@ -111,16 +111,16 @@ export const createSync = <TResponse>(
       }
       heard?.();
     },
-    async askOthers() {
-      const tabs = sync.tabs;
-      if (!tabs || !(await tabs.othersOpen()) || state._halted || done(state)) return;
-      tabs.send({ type: 'ask' });
+    async _askOthers() {
+      const tabs = sync._tabs;
+      if (!tabs || !(await tabs._othersOpen()) || state._halted || done(state)) return;
+      tabs._send({ type: 'ask' });
       await listen(() => state._halted || done(state));
       // No tab holds what this one needs: it will not ask them again until one of them says something.
-      if (!state._halted && !done(state)) tabs.alone();
+      if (!state._halted && !done(state)) tabs._alone();
     },
-    async awaitCheck() {
-      if (await sync.tabs?.othersOpen()) await listen(() => state._halted || !state._guestHint);
+    async _awaitCheck() {
+      if (await sync._tabs?._othersOpen()) await listen(() => state._halted || !state._guestHint);
     },
   };
   return sync;
