@@ -159,9 +159,9 @@ export const createCurrentCustomer = <TResponse = unknown>(
 
   return {
     appClientId,
-    getToken: exchange.getToken,
+    getToken: exchange._getToken,
     getClaims: () => (valid(state) ? state._claims : null),
-    post: exchange.post,
+    post: exchange._post,
     getResponse: () => state._response,
     start,
     stop() {

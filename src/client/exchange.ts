@@ -23,8 +23,8 @@ export interface Exchange<TResponse> {
   _postOnce(since: number): Promise<TResponse>;
   /** Between two attempts: see `pause` below. */
   _pause(ms: number): Promise<void>;
-  getToken(): Promise<string | null>;
-  post(): Promise<TResponse | null>;
+  _getToken(): Promise<string | null>;
+  _post(): Promise<TResponse | null>;
 }
 
 export const createExchange = <TResponse>(
@@ -127,8 +127,8 @@ export const createExchange = <TResponse>(
     _fetchOnce: fetchOnce,
     _postOnce: postOnce,
     _pause: pause,
-    getToken,
-    post: shared(state, async () => {
+    _getToken: getToken,
+    _post: shared(state, async () => {
       if (!(await getToken())) return null;
       // The POST's customer: a guest or another customer later is a change, and rejects.
       const since = state._generation;

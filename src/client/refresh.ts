@@ -91,10 +91,13 @@ export const createRefresher = <TResponse>(
       else refresh();
   };
 
-  /** Never longer than setTimeout allows. stop(), a guest and a change clear it. */
+  /**
+   * Never longer than setTimeout allows; a negative delay (an expiry already past) fires at once. stop(), a
+   * guest and a change clear it.
+   */
   const arm = (ms = remaining(state)) => {
     clearTimeout(timer);
-    if (automatic()) timer = setTimeout(wake, Math.min(Math.max(ms, 0), MAX_TIMER_DELAY));
+    if (automatic()) timer = setTimeout(wake, Math.min(ms, MAX_TIMER_DELAY));
   };
 
   return { _refresh: refresh, _wake: wake, _arm: arm, _disarm: () => clearTimeout(timer) };

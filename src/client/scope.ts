@@ -68,5 +68,4 @@ export const timeout = <T>(state: Scoped, ms: number, work: (signal: AbortSignal
   race(state, ms, work, 'timeout');
 
 /** Resolves after `ms`, or sooner when `until` resolves. */
-export const wait = (state: Scoped, ms: number, until?: () => Promise<void>) =>
-  race(state, ms, until);
+export const wait: (state: Scoped, ms: number, until?: () => Promise<void>) => Promise<void> = race;
