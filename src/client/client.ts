@@ -2,6 +2,8 @@
 // state.ts (what the client knows, and its invariants), identity.ts (who is logged in), exchange.ts (the
 // two requests), requests.ts (one attempt, and retries), refresh.ts (the automatic work and its timer),
 // sync.ts and tabs.ts (the other tabs), emitter.ts (events), scope.ts (aborts, timeouts and waits).
+// What these modules hand each other has names starting with `_` (the state's fields, the internal objects'
+// members): internal names, which the drop-in build shortens (see rollup.config.js); the public API has none.
 import { createEmitter } from './emitter.js';
 import type { CurrentCustomerError } from './errors.js';
 import type { CurrentCustomerEventName, CurrentCustomerOnOptions, Handler } from './events.js';
@@ -89,10 +91,10 @@ export const createCurrentCustomer = <TResponse = unknown>(
     state,
     events,
     () => {
-      refresher.disarm();
+      refresher._disarm();
       abortAll(state);
     },
-    () => refresher.arm(),
+    () => refresher._arm(),
   );
   const sync = createSync(
     state,
@@ -100,13 +102,13 @@ export const createCurrentCustomer = <TResponse = unknown>(
     // Another tab's token: in line behind the tab that fetched it. If that tab goes away before posting,
     // this one posts; if not, it finds the answer and does nothing.
     () => {
-      if (state.started && config.autoRefresh) refresher.refresh();
+      if (state._started && config.autoRefresh) refresher._refresh();
     },
     // A guest page was rendered: one tab asks the storefront (the lock, and `checked`, make it one). A
     // refresh in flight may have asked before the hint: then this tab asks again once it is over.
     () => {
       const recheck = () => {
-        if (state.started && !state.halted && state.guestHint) return refresher.refresh();
+        if (state._started && !state._halted && state._guestHint) return refresher._refresh();
       };
       recheck()?.then(recheck);
     },
@@ -115,26 +117,26 @@ export const createCurrentCustomer = <TResponse = unknown>(
   refresher = createRefresher(state, config, sync, exchange, events);
 
   const connect = () => {
-    if (!sync.tabs && config.shareAcrossTabs) sync.tabs = openTabs(appClientId, sync.receive);
+    if (!sync._tabs && config.shareAcrossTabs) sync._tabs = openTabs(appClientId, sync._receive);
   };
   /** Leaving the page (maybe into the back/forward cache): let go of requests, lock requests and the channel. */
   const hide = () => {
     abortAll(state);
-    sync.tabs?.close();
-    sync.tabs = undefined;
+    sync._tabs?._close();
+    sync._tabs = undefined;
   };
   /** Back from the back/forward cache: check again, the customer may have changed meanwhile. */
   const show = (event: Event) => {
-    if (!(event as PageTransitionEvent).persisted || !state.started) return;
+    if (!(event as PageTransitionEvent).persisted || !state._started) return;
     connect();
-    refresher.refresh(true);
+    refresher._refresh(true);
   };
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
     if (!doc) return;
-    window[method]('online', refresher.wake);
+    window[method]('online', refresher._wake);
     window[method]('pagehide', hide);
     window[method]('pageshow', show);
-    doc[method]('visibilitychange', refresher.wake);
+    doc[method]('visibilitychange', refresher._wake);
   };
 
   const start = () => {
@@ -145,27 +147,27 @@ export const createCurrentCustomer = <TResponse = unknown>(
     }
     // Started: a no-op, unless the last word was a guest (404) or another customer: then ask
     // again, as the README promises. (A client with bad options is never halted.)
-    if (state.started && !state.halted) return;
-    state.started = true;
-    if (bad) return events.report(bad);
+    if (state._started && !state._halted) return;
+    state._started = true;
+    if (bad) return events._report(bad);
     connect();
     // Adding the same listener twice adds it once.
     listen('addEventListener');
-    if (valid(state)) refresher.arm();
-    else refresher.refresh();
+    if (valid(state)) refresher._arm();
+    else refresher._refresh();
   };
 
   return {
     appClientId,
-    getToken: exchange.getToken,
-    getClaims: () => (valid(state) ? state.claims : null),
-    post: exchange.post,
-    getResponse: () => state.response,
+    getToken: exchange._getToken,
+    getClaims: () => (valid(state) ? state._claims : null),
+    post: exchange._post,
+    getResponse: () => state._response,
     start,
     stop() {
-      state.started = false;
+      state._started = false;
       doc?.removeEventListener('prerenderingchange', start);
-      refresher.disarm();
+      refresher._disarm();
       listen('removeEventListener');
       hide();
     },

@@ -23,13 +23,13 @@ export interface Emitter<TResponse> {
    * `key` names the payload in the document event's `detail` (see CurrentCustomerEventDetailMap); without
    * it, an object payload's fields go into `detail` beside `appClientId`.
    */
-  emit<K extends CurrentCustomerEventName>(
+  _emit<K extends CurrentCustomerEventName>(
     type: K,
     payload: CurrentCustomerEventMap<TResponse>[K],
     key?: Exclude<keyof CurrentCustomerEventDetailMap[K], 'appClientId'>,
   ): void;
   /** Emits `error`, except for an abort (ours) and a change of customer (it has its own event). */
-  report(error: CurrentCustomerError): void;
+  _report(error: CurrentCustomerError): void;
 }
 
 type Entry = [CurrentCustomerEventName, (payload: never) => void];
@@ -54,7 +54,7 @@ export const createEmitter = <TResponse>(
       console.error(error);
     }
   };
-  const emit: Emitter<TResponse>['emit'] = (type, payload, key) => {
+  const emit: Emitter<TResponse>['_emit'] = (type, payload, key) => {
     const name = `current-customer:${type}`;
     if (debug) console.debug(name, appClientId);
     for (const entry of [...handlers])
@@ -69,14 +69,14 @@ export const createEmitter = <TResponse>(
     on(type, handler, options) {
       const entry: Entry = [type, handler];
       handlers.add(entry);
-      if (options?.replay && type === 'response' && state.answered !== undefined)
-        call(handler as Handler<'response', TResponse>, state.response as TResponse);
+      if (options?.replay && type === 'response' && state._answered !== undefined)
+        call(handler as Handler<'response', TResponse>, state._response as TResponse);
       return () => {
         handlers.delete(entry);
       };
     },
-    emit,
-    report(error) {
+    _emit: emit,
+    _report(error) {
       if (error.code !== 'aborted' && error.code !== 'customer_changed')
         emit('error', error, 'error');
     },

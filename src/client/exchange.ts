@@ -14,17 +14,17 @@ import { decodeToken, readToken } from './token.js';
 
 export interface Exchange<TResponse> {
   /** One storefront request (concurrent callers share it): the token, or `null` for a guest. */
-  fetchOnce(): Promise<string | null>;
+  _fetchOnce(): Promise<string | null>;
   /**
    * One POST of the page customer's token, fetched first when none is valid (concurrent callers share
    * it). A 401 gets one fresh token and one more POST. Throws `customer_changed` when the customer seen is
    * no longer the one of `since` (a generation).
    */
-  postOnce(since: number): Promise<TResponse>;
+  _postOnce(since: number): Promise<TResponse>;
   /** Between two attempts: see `pause` below. */
-  pause(ms: number): Promise<void>;
-  getToken(): Promise<string | null>;
-  post(): Promise<TResponse | null>;
+  _pause(ms: number): Promise<void>;
+  _getToken(): Promise<string | null>;
+  _post(): Promise<TResponse | null>;
 }
 
 export const createExchange = <TResponse>(
@@ -39,7 +39,7 @@ export const createExchange = <TResponse>(
 
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
-    const hinted = state.guestHint;
+    const hinted = state._guestHint;
     const [response, body] = await send(
       state,
       transport,
@@ -49,14 +49,14 @@ export const createExchange = <TResponse>(
       { credentials: 'same-origin', cache: 'no-store' },
     );
     // Asked after the hint was heard: the storefront's word answers it.
-    if (hinted) state.guestHint = false;
+    if (hinted) state._guestHint = false;
     forget(state);
     /** Other tabs hear of every answer, another customer's token included: that is how a switch spreads. */
     const tell = (token: string | null, ttl?: number) =>
-      sync.tabs?.send({ type: 'state', token, ttl, fresh: true, checked: hinted });
+      sync._tabs?._send({ type: 'state', token, ttl, fresh: true, checked: hinted });
     if (response.status === 404) {
       tell(null);
-      identity.logout();
+      identity._logout();
       return null;
     }
     const jwt = readToken(body) as string;
@@ -66,7 +66,7 @@ export const createExchange = <TResponse>(
     // half the lifetime, whatever the leeway: a leeway longer than the lifetime must not fetch in a loop.
     const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
     tell(jwt, ttl);
-    identity.accept(jwt, claims, ttl);
+    identity._accept(jwt, claims, ttl);
     return jwt;
   });
 
@@ -81,8 +81,8 @@ export const createExchange = <TResponse>(
 
   const postOnce = shared(state, async (since: number): Promise<TResponse> => {
     for (let refused = false; ; refused = true) {
-      const jwt = valid(state) ? state.token : await fetchOnce();
-      if (!jwt || state.generation !== since) throw new CurrentCustomerError('customer_changed');
+      const jwt = valid(state) ? state._token : await fetchOnce();
+      if (!jwt || state._generation !== since) throw new CurrentCustomerError('customer_changed');
       try {
         const [reply, text] = await send(state, transport, timeoutMs, 'backend', endpoint, {
           method: 'POST',
@@ -90,10 +90,10 @@ export const createExchange = <TResponse>(
           ...bodyOf(jwt),
         });
         // An answer about a customer who is no longer the one logged in reaches nobody.
-        if (state.generation !== since) throw new CurrentCustomerError('customer_changed');
+        if (state._generation !== since) throw new CurrentCustomerError('customer_changed');
         const data = readAnswer(reply, text) as TResponse;
-        identity.take(jwt, data);
-        sync.share();
+        identity._take(jwt, data);
+        sync._share();
         return data;
       } catch (error) {
         if (refused || (error as CurrentCustomerError).code !== 'backend_http_401') throw error;
@@ -116,22 +116,22 @@ export const createExchange = <TResponse>(
   /** Reports a failure for good as an `error` event, and passes it on. */
   const reported = <T>(work: Promise<T>) =>
     work.catch((error: CurrentCustomerError) => {
-      events.report(error);
+      events._report(error);
       throw error;
     });
 
   const fetchRetrying = shared(state, () => reported(retrying(fetchOnce, pause)));
-  const getToken = async () => (valid(state) ? state.token : fetchRetrying());
+  const getToken = async () => (valid(state) ? state._token : fetchRetrying());
 
   return {
-    fetchOnce,
-    postOnce,
-    pause,
-    getToken,
-    post: shared(state, async () => {
+    _fetchOnce: fetchOnce,
+    _postOnce: postOnce,
+    _pause: pause,
+    _getToken: getToken,
+    _post: shared(state, async () => {
       if (!(await getToken())) return null;
       // The POST's customer: a guest or another customer later is a change, and rejects.
-      const since = state.generation;
+      const since = state._generation;
       return reported(retrying(() => postOnce(since), pause));
     }),
   };

@@ -1,5 +1,5 @@
 // Who is logged in: the page's customer, and the one the storefront (here or in another tab) names now. The
-// only place that changes `seen`, `generation` and `halted`, and that announces tokens, answers, guests and
+// only place that changes `_seen`, `_generation` and `_halted`, and that announces tokens, answers, guests and
 // changes.
 
 import type { Emitter } from './emitter.js';
@@ -17,11 +17,11 @@ export interface Identity<TResponse> {
    * Takes a token: the page's customer's is held for `ttl` milliseconds from now, on both clocks, and
    * announced; anyone else's throws `customer_changed`.
    */
-  accept(jwt: string, claims: CurrentCustomerClaims, ttl: number): void;
+  _accept(jwt: string, claims: CurrentCustomerClaims, ttl: number): void;
   /** Nobody is logged in (a 404 here or in another tab). */
-  logout(): void;
+  _logout(): void;
   /** Keeps the backend's answer to `jwt` and announces it. */
-  take(jwt: string, data: TResponse): void;
+  _take(jwt: string, data: TResponse): void;
 }
 
 /**
@@ -35,7 +35,7 @@ export const createIdentity = <TResponse>(
   held: () => void,
 ): Identity<TResponse> => {
   const halt = () => {
-    state.halted = true;
+    state._halted = true;
     forget(state);
     stopAll();
   };
@@ -45,39 +45,39 @@ export const createIdentity = <TResponse>(
    * from the last one seen. Returns whether it is the page's customer; when not, all automatic work stops.
    */
   const observe = (id: CustomerId | null) => {
-    if (state.pageCustomer === undefined && id !== null) state.pageCustomer = id;
-    const from = state.seen;
+    if (state._pageCustomer === undefined && id !== null) state._pageCustomer = id;
+    const from = state._seen;
     if (!sameCustomer(id, from)) {
-      state.seen = id;
-      state.generation++;
-      state.response = state.answered = undefined;
-      if (from !== undefined) events.emit('changed', { from, to: id });
+      state._seen = id;
+      state._generation++;
+      state._response = state._answered = undefined;
+      if (from !== undefined) events._emit('changed', { from, to: id });
     }
-    const ours = id !== null && sameCustomer(id, state.pageCustomer);
+    const ours = id !== null && sameCustomer(id, state._pageCustomer);
     if (!ours) halt();
     return ours;
   };
 
   return {
-    accept(jwt, claims, ttl) {
+    _accept(jwt, claims, ttl) {
       if (!observe(claims.customer.id)) throw new CurrentCustomerError('customer_changed');
-      state.token = jwt;
-      state.claims = claims;
-      state.expiresAt = Date.now() + ttl;
-      state.deadline = now() + ttl;
-      state.halted = false;
+      state._token = jwt;
+      state._claims = claims;
+      state._expiresAt = Date.now() + ttl;
+      state._deadline = now() + ttl;
+      state._halted = false;
       held();
-      events.emit('token', claims, 'claims');
+      events._emit('token', claims, 'claims');
     },
-    logout() {
+    _logout() {
       halt();
-      events.emit('guest', null);
+      events._emit('guest', null);
       observe(null);
     },
-    take(jwt, data) {
-      state.answered = jwt;
-      state.response = data;
-      events.emit('response', data, 'data');
+    _take(jwt, data) {
+      state._answered = jwt;
+      state._response = data;
+      events._emit('response', data, 'data');
     },
   };
 };

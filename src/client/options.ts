@@ -87,7 +87,7 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
   const { appClientId, endpoint } = given;
   // Client ids are letters and digits: nothing to escape in the storefront URL.
   if (typeof appClientId !== 'string' || !APP_CLIENT_ID.test(appClientId))
-    fail('appClientId', '/^[\\w-]+$/');
+    fail('appClientId', String(APP_CLIENT_ID));
   try {
     const { protocol, hostname } = new URL(endpoint as string);
     if (!SECURE_ENDPOINT.test(protocol + hostname)) throw 0;

@@ -20,13 +20,13 @@ export interface Refresher {
    * Fetches unless a valid token is held, and posts unless that token was answered. `restored`: fetch a
    * fresh token without asking other tabs, and post only if the last POST did not complete.
    */
-  refresh(restored?: boolean): Promise<void>;
+  _refresh(restored?: boolean): Promise<void>;
   /** While the page is visible: refresh if the token expired, else set the timer again. */
-  wake(): void;
+  _wake(): void;
   /** Sets the one timer: by default when the token expires on either clock. */
-  arm(ms?: number): void;
+  _arm(ms?: number): void;
   /** Clears the timer. */
-  disarm(): void;
+  _disarm(): void;
 }
 
 export const createRefresher = <TResponse>(
@@ -38,11 +38,11 @@ export const createRefresher = <TResponse>(
 ): Refresher => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const doc = globalThis.document as Document | undefined;
-  const automatic = () => state.started && config.autoRefresh && !state.halted;
+  const automatic = () => state._started && config.autoRefresh && !state._halted;
 
   /** Runs `task` as the only tab working (at once when working alone); abortAll() withdraws the request. */
   const exclusive = (task: () => Promise<void>) =>
-    sync.tabs ? sync.tabs.exclusive(task, state.scope.signal) : task();
+    sync._tabs ? sync._tabs._exclusive(task, state._scope.signal) : task();
 
   /**
    * Failures are already `error` events: swallowed here. One that another try may cure (retryable:
@@ -51,32 +51,32 @@ export const createRefresher = <TResponse>(
    * time in this tab too (shared), but an abort (pagehide, stop()) forgets the one in flight.
    */
   const refresh = shared(state, async (restored = false) => {
-    const since = state.generation;
+    const since = state._generation;
     /**
      * One attempt, under the lock. Nothing is left to do once the client was stopped, or once another tab
      * said that nobody, or somebody else, is logged in while this one waited for the lock or an answer.
      */
     const attempt = () =>
       exclusive(async () => {
-        const told = () => !state.started || (state.halted && state.generation !== since);
-        if (state.guestHint) await sync.awaitCheck();
+        const told = () => !state._started || (state._halted && state._generation !== since);
+        if (state._guestHint) await sync._awaitCheck();
         if (told()) return;
-        const posted = restored && state.answered !== undefined;
+        const posted = restored && state._answered !== undefined;
         // After a restore or a guest hint, only the storefront knows who is logged in now.
-        if (restored || state.guestHint) forget(state);
-        else if (!done(state)) await sync.askOthers();
+        if (restored || state._guestHint) forget(state);
+        else if (!done(state)) await sync._askOthers();
         restored = false;
-        if (told() || (!valid(state) && !(await exchange.fetchOnce()))) return;
-        if (posted && state.generation === since) state.answered = state.token as string;
-        if (state.answered !== state.token) await exchange.postOnce(state.generation);
+        if (told() || (!valid(state) && !(await exchange._fetchOnce()))) return;
+        if (posted && state._generation === since) state._answered = state._token as string;
+        if (state._answered !== state._token) await exchange._postOnce(state._generation);
       });
     try {
       // The lock is let go during each wait between attempts (pause): another tab, for another customer
       // maybe, works meanwhile, and its fresh token stops this one.
-      await retrying(attempt, exchange.pause);
+      await retrying(attempt, exchange._pause);
     } catch (e) {
       const error = e as CurrentCustomerError;
-      events.report(error);
+      events._report(error);
       if (retryable(error)) {
         // The 60-s retry: holding no lock, and with the token dropped, so that it asks the storefront first.
         forget(state);
@@ -91,11 +91,14 @@ export const createRefresher = <TResponse>(
       else refresh();
   };
 
-  /** Never longer than setTimeout allows. stop(), a guest and a change clear it. */
+  /**
+   * Never longer than setTimeout allows; a negative delay (an expiry already past) fires at once. stop(), a
+   * guest and a change clear it.
+   */
   const arm = (ms = remaining(state)) => {
     clearTimeout(timer);
-    if (automatic()) timer = setTimeout(wake, Math.min(Math.max(ms, 0), MAX_TIMER_DELAY));
+    if (automatic()) timer = setTimeout(wake, Math.min(ms, MAX_TIMER_DELAY));
   };
 
-  return { refresh, wake, arm, disarm: () => clearTimeout(timer) };
+  return { _refresh: refresh, _wake: wake, _arm: arm, _disarm: () => clearTimeout(timer) };
 };

@@ -1,14 +1,14 @@
 // Aborting, timeouts and waits. Every request, wait and lock request in flight listens to the signal of
-// `state.scope`; abortAll() (pagehide, stop(), a change of customer) aborts them all and opens a new
+// `state._scope`; abortAll() (pagehide, stop(), a change of customer) aborts them all and opens a new
 // scope, so shared runs begun before are forgotten.
 import { CurrentCustomerError } from './errors.js';
 import type { ClientState } from './state.js';
 
-type Scoped = Pick<ClientState<unknown>, 'scope'>;
+type Scoped = Pick<ClientState<unknown>, '_scope'>;
 
 export const abortAll = (state: Scoped) => {
-  state.scope.abort();
-  state.scope = new AbortController();
+  state._scope.abort();
+  state._scope = new AbortController();
 };
 
 /**
@@ -22,8 +22,8 @@ export const shared = <A extends unknown[], T>(
   let current: Promise<T> | undefined;
   let since: AbortController | undefined;
   return (...args) => {
-    if (!current || since !== state.scope) {
-      since = state.scope;
+    if (!current || since !== state._scope) {
+      since = state._scope;
       const run = task(...args).finally(() => {
         if (current === run) current = undefined;
       });
@@ -46,7 +46,7 @@ const race = <T>(
 ) =>
   new Promise<T>((resolve, reject) => {
     const own = new AbortController();
-    const { signal } = state.scope;
+    const { signal } = state._scope;
     const settle = (error: CurrentCustomerError | undefined, value?: T) => {
       clearTimeout(expiry);
       signal.removeEventListener('abort', abort);
@@ -68,5 +68,4 @@ export const timeout = <T>(state: Scoped, ms: number, work: (signal: AbortSignal
   race(state, ms, work, 'timeout');
 
 /** Resolves after `ms`, or sooner when `until` resolves. */
-export const wait = (state: Scoped, ms: number, until?: () => Promise<void>) =>
-  race(state, ms, until);
+export const wait: (state: Scoped, ms: number, until?: () => Promise<void>) => Promise<void> = race;

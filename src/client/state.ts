@@ -1,5 +1,6 @@
 // What one client knows, in one place, with the rules that keep it consistent. The other modules change it
-// only through the functions here and in identity.ts.
+// only through the functions here and in identity.ts. Its fields start with `_`: internal names, which the
+// drop-in build shortens (see rollup.config.js).
 import type { CustomerId } from './options.js';
 import type { CurrentCustomerClaims } from './token.js';
 
@@ -9,41 +10,41 @@ export interface ClientState<TResponse> {
    * INVARIANT: both or neither (identity.accept() and forget() set them together); never another
    * customer's.
    */
-  token: string | null;
-  claims: CurrentCustomerClaims | null;
+  _token: string | null;
+  _claims: CurrentCustomerClaims | null;
   /**
    * When the token stops counting as valid, on the wall clock (`Date.now()`) and on the monotonic clock
    * (`performance.now()`); both must lie ahead. Setting the wall clock back cannot extend a token past its
    * monotonic deadline; setting it forward cannot make an old one look valid.
    */
-  expiresAt: number;
-  deadline: number;
+  _expiresAt: number;
+  _deadline: number;
   /**
    * The latest backend answer and the token it answered (`undefined`: no answer held).
-   * INVARIANT: an answer is taken only with the token it answers, so `answered === token` means "done".
+   * INVARIANT: an answer is taken only with the token it answers, so `_answered === _token` means "done".
    */
-  response?: TResponse;
-  answered?: string;
+  _response?: TResponse;
+  _answered?: string;
   /** The customer the page was rendered for: the option, else the first customer the storefront named. */
-  pageCustomer: CustomerId | undefined;
+  _pageCustomer: CustomerId | undefined;
   /** The customer last seen logged in (`null`: nobody; `undefined`: nothing seen yet). */
-  seen: CustomerId | null | undefined;
+  _seen: CustomerId | null | undefined;
   /**
-   * Counts changes of `seen`. INVARIANT: work begun under one generation sends and delivers nothing under
+   * Counts changes of `_seen`. INVARIANT: work begun under one generation sends and delivers nothing under
    * another (a POST for customer 1 must not land after customer 2 was seen).
    */
-  generation: number;
+  _generation: number;
   /** The last word was a guest or another customer: no token, no timer, no automatic work. */
-  halted: boolean;
+  _halted: boolean;
   /** Aborted by abortAll() (see scope.ts), which puts a new one in its place. */
-  scope: AbortController;
+  _scope: AbortController;
   /** start() was called and stop() was not since. */
-  started: boolean;
+  _started: boolean;
   /**
    * A guest page was rendered since this tab (or a tab it heard from) last asked the storefront: the
    * customer may have logged out, so one tab must ask again.
    */
-  guestHint: boolean;
+  _guestHint: boolean;
 }
 
 export const createState = <TResponse>(
@@ -51,17 +52,17 @@ export const createState = <TResponse>(
 ): ClientState<TResponse> => {
   const id = customerId ?? undefined;
   return {
-    token: null,
-    claims: null,
-    expiresAt: 0,
-    deadline: 0,
-    pageCustomer: id,
-    seen: id,
-    generation: 0,
-    halted: false,
-    scope: new AbortController(),
-    started: false,
-    guestHint: false,
+    _token: null,
+    _claims: null,
+    _expiresAt: 0,
+    _deadline: 0,
+    _pageCustomer: id,
+    _seen: id,
+    _generation: 0,
+    _halted: false,
+    _scope: new AbortController(),
+    _started: false,
+    _guestHint: false,
   };
 };
 
@@ -69,15 +70,16 @@ export const now = () => performance.now();
 
 /** Milliseconds the token stays valid: the lesser of what the two clocks leave. */
 export const remaining = (state: ClientState<unknown>) =>
-  Math.min(state.expiresAt - Date.now(), state.deadline - now());
+  Math.min(state._expiresAt - Date.now(), state._deadline - now());
 
 export const valid = (state: ClientState<unknown>) => remaining(state) > 0;
 
 /** Whether the held token was answered by the backend: nothing is left to do until it expires. */
-export const done = (state: ClientState<unknown>) => valid(state) && state.answered === state.token;
+export const done = (state: ClientState<unknown>) =>
+  valid(state) && state._answered === state._token;
 
 /** Drops the token (not the answer: it stays readable until a guest or a change). */
 export const forget = (state: ClientState<unknown>) => {
-  state.token = state.claims = null;
-  state.expiresAt = state.deadline = 0;
+  state._token = state._claims = null;
+  state._expiresAt = state._deadline = 0;
 };

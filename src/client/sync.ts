@@ -10,25 +10,25 @@ import { decodeToken } from './token.js';
 
 export interface Sync {
   /** The other tabs while this one is connected; `undefined` when working alone. */
-  tabs: Tabs | undefined;
+  _tabs: Tabs | undefined;
   /**
    * Tells the other tabs the valid token this one holds, with its answer when there is one. (Only a 404
    * just received says "nobody": an old one may be stale.)
    */
-  share(): void;
-  receive(message: TabMessage): void;
+  _share(): void;
+  _receive(message: TabMessage): void;
   /**
    * Asks the other tabs, if any is open, for their token and answer, and waits until they arrive, at
    * most ASK_TIMEOUT ms. A short bounded wait (under the lock: the next tab in line may get the lock
    * before the message that tells it the work was done). Rejects with `aborted` on abortAll().
    */
-  askOthers(): Promise<void>;
+  _askOthers(): Promise<void>;
   /**
    * After a guest hint, under the lock: waits, at most ASK_TIMEOUT ms and only if another tab is open,
    * for the word of a tab that asked the storefront since the hint (it sends it before it lets go of the
    * lock, but the message may come after the lock). So the browser asks once per hint, not once per tab.
    */
-  awaitCheck(): Promise<void>;
+  _awaitCheck(): Promise<void>;
 }
 
 /**
@@ -45,28 +45,28 @@ export const createSync = <TResponse>(
   let heard: (() => void) | undefined;
 
   const takeState = (message: Extract<TabMessage, { type: 'state' }>) => {
-    if (message.checked) state.guestHint = false;
+    if (message.checked) state._guestHint = false;
     const { token } = message;
     if (token === null) {
-      if (message.fresh && (state.seen !== null || !state.halted)) identity.logout();
+      if (message.fresh && (state._seen !== null || !state._halted)) identity._logout();
       return;
     }
-    if (token !== state.token) {
+    if (token !== state._token) {
       const claims = decodeToken(token);
       // Only a token just fetched says who is logged in now. An older one is taken only for the customer
       // this tab has seen: else it is stale, not a switch, and a tab that has seen nobody yet learns who is
       // logged in from the storefront (its own fetch, or a tab's fetch), never from an older token.
       if (
         !message.fresh &&
-        (state.seen === undefined || !sameCustomer(claims.customer.id, state.seen))
+        (state._seen === undefined || !sameCustomer(claims.customer.id, state._seen))
       )
         return;
       forget(state);
-      identity.accept(token, claims, message.ttl as number);
+      identity._accept(token, claims, message.ttl as number);
       refresh();
     }
-    if (message.answered && token === state.token && state.answered !== token)
-      identity.take(token, message.data as TResponse);
+    if (message.answered && token === state._token && state._answered !== token)
+      identity._take(token, message.data as TResponse);
   };
 
   /** Waits until `until()` holds after a message from another tab, at most ASK_TIMEOUT ms. */
@@ -88,22 +88,22 @@ export const createSync = <TResponse>(
   };
 
   const sync: Sync = {
-    tabs: undefined,
-    share() {
+    _tabs: undefined,
+    _share() {
       if (valid(state))
-        sync.tabs?.send({
+        sync._tabs?._send({
           type: 'state',
-          token: state.token,
+          token: state._token,
           ttl: remaining(state),
-          answered: state.answered === state.token,
-          data: state.response,
+          answered: state._answered === state._token,
+          data: state._response,
         });
     },
-    receive(message) {
+    _receive(message) {
       try {
-        if (message.type === 'ask') sync.share();
+        if (message.type === 'ask') sync._share();
         else if (message.type === 'guest') {
-          state.guestHint = true;
+          state._guestHint = true;
           recheck();
         } else if (message.type === 'state') takeState(message);
       } catch {
@@ -111,16 +111,16 @@ export const createSync = <TResponse>(
       }
       heard?.();
     },
-    async askOthers() {
-      const tabs = sync.tabs;
-      if (!tabs || !(await tabs.othersOpen()) || state.halted || done(state)) return;
-      tabs.send({ type: 'ask' });
-      await listen(() => state.halted || done(state));
+    async _askOthers() {
+      const tabs = sync._tabs;
+      if (!tabs || !(await tabs._othersOpen()) || state._halted || done(state)) return;
+      tabs._send({ type: 'ask' });
+      await listen(() => state._halted || done(state));
       // No tab holds what this one needs: it will not ask them again until one of them says something.
-      if (!state.halted && !done(state)) tabs.alone();
+      if (!state._halted && !done(state)) tabs._alone();
     },
-    async awaitCheck() {
-      if (await sync.tabs?.othersOpen()) await listen(() => state.halted || !state.guestHint);
+    async _awaitCheck() {
+      if (await sync._tabs?._othersOpen()) await listen(() => state._halted || !state._guestHint);
     },
   };
   return sync;

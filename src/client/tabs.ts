@@ -60,15 +60,15 @@ export const ASK_TIMEOUT = 50;
 
 export interface Tabs {
   /** Sends `message` to every other tab. */
-  send(message: TabMessage): void;
+  _send(message: TabMessage): void;
   /** Runs `task` holding the exclusive lock; `signal` withdraws the request while it waits. */
-  exclusive(task: () => Promise<void>, signal: AbortSignal): Promise<void>;
+  _exclusive(task: () => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Whether another tab of this store and app is open, so that asking may help. */
-  othersOpen(): Promise<boolean>;
+  _othersOpen(): Promise<boolean>;
   /** Forgets the tabs counted: none of them holds what this one needs. */
-  alone(): void;
+  _alone(): void;
   /** Says `bye` and closes the channel. */
-  close(): void;
+  _close(): void;
 }
 
 /** Opens the channel for `appClientId` in this store; `undefined` when the browser lacks a part. */
@@ -102,16 +102,16 @@ export const openTabs = (
   send({ type: 'ask' });
 
   return {
-    send,
-    async exclusive(task, signal) {
+    _send: send,
+    async _exclusive(task, signal) {
       await locks.request(name, { signal }, task);
     },
-    async othersOpen() {
+    async _othersOpen() {
       await introduction;
       return others.size > 0;
     },
-    alone: () => others.clear(),
-    close() {
+    _alone: () => others.clear(),
+    _close() {
       send({ type: 'bye' });
       channel.close();
       introduced();
