@@ -5,11 +5,15 @@
 // A context is a fresh cookie jar, HTTP cache and connection pool: its first page is a first view.
 // - chromium: Debian's Chromium through playwright-core, with the browser tests' launch settings;
 // - firefox: Firefox ESR through puppeteer-core over WebDriver BiDi (PUPPETEER_SKIP_DOWNLOAD: no download);
-// - webkit: not supported yet (WebKitGTK's MiniBrowser under WebDriver classic has no fresh context short of
-//   a new session, and a cookie can only be set from a page of the site, which would open the connection a
-//   first view must open itself).
+// - webkit: WebKitGTK's MiniBrowser through WebKitWebDriver (WebDriver classic, selenium-webdriver) under an
+//   Xvfb of its own. A context is a new session (an ephemeral profile: about 2.5 s to start). WebDriver sets
+//   a cookie only from a page of the cookie's host, so it is set from a blank page on another port of
+//   127.0.0.1 (cookies ignore ports), which leaves the storefront's connection to the first view.
+
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +25,7 @@ const NAVIGATION_TIMEOUT_MS = 30_000;
 export async function launchEngine(name) {
   if (name === 'chromium') return launchChromium();
   if (name === 'firefox') return launchFirefox();
-  if (name === 'webkit')
-    throw new Error(
-      'not supported yet for webkit: the latency mode needs a fresh cookie jar and connection pool per first view, which WebKitWebDriver gives only as a new MiniBrowser session; run it with ENGINE=chromium or ENGINE=firefox',
-    );
+  if (name === 'webkit') return launchWebKit();
   throw new Error(`ENGINE must be one of ${ENGINES.join(', ')}, got '${name}'`);
 }
 
@@ -138,4 +139,107 @@ async function launchFirefox() {
     },
     close: () => browser.close(),
   };
+}
+
+async function launchWebKit() {
+  const binary =
+    process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+  for (const [path, install] of [
+    [binary, 'libwebkit2gtk-4.1-0'],
+    ['/usr/bin/WebKitWebDriver', 'webkit2gtk-driver'],
+    ['/usr/bin/Xvfb', 'xvfb'],
+  ])
+    if (!existsSync(path)) throw new Error(`no ${path} (apt-get install -y ${install})`);
+  const { Builder } = await import('selenium-webdriver');
+  const children = [];
+  const blank = createServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>blank</title>');
+  });
+  const stop = async () => {
+    for (const child of children) child.kill();
+    blank.closeAllConnections();
+    await new Promise((resolve) => blank.close(resolve));
+  };
+  try {
+    await new Promise((resolve) => blank.listen(0, '127.0.0.1', resolve));
+    const display = `:${100 + (process.pid % 400)}`;
+    children.push(
+      spawn('/usr/bin/Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
+        stdio: 'ignore',
+      }),
+    );
+    const port = await freePort();
+    const driverProcess = spawn('/usr/bin/WebKitWebDriver', [`--port=${port}`], {
+      env: { ...process.env, DISPLAY: display },
+      stdio: 'ignore',
+    });
+    children.push(driverProcess);
+    const server = `http://127.0.0.1:${port}`;
+    await waitForServer(`${server}/status`);
+    const session = () =>
+      new Builder()
+        .usingServer(server)
+        .withCapabilities({
+          browserName: 'MiniBrowser',
+          'webkitgtk:browserOptions': { binary, args: ['--automation'] },
+        })
+        .build();
+    const probe = await session();
+    const version = (await probe.getCapabilities()).get('browserVersion');
+    await probe.quit();
+    return {
+      name: 'webkit',
+      version: `WebKitGTK ${version}`,
+      async newContext() {
+        const driver = await session();
+        await driver.manage().setTimeouts({ pageLoad: NAVIGATION_TIMEOUT_MS, script: 60_000 });
+        return {
+          async setCookie({ name, value }) {
+            await driver.get(`http://127.0.0.1:${blank.address().port}/`);
+            await driver.manage().addCookie({ name, value, path: '/' });
+          },
+          open: async () => ({
+            goto: (url) => driver.get(url),
+            evaluate: (fn, arg) =>
+              driver.executeAsyncScript(
+                `const done = arguments[arguments.length - 1];
+                Promise.resolve((${fn})(arguments[0])).then(done, (e) => done({ error: String(e) }));`,
+                arg,
+              ),
+          }),
+          close: () => driver.quit(),
+        };
+      },
+      close: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers, for at most 10 s. */
+async function waitForServer(url) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within 10 s: ${error}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

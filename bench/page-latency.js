@@ -28,7 +28,7 @@
 // across tabs is on, the default) is recorded by wrapping navigator.locks in the page: from the module's
 // first call to its first answer.
 //
-// RTT (ms, default 0), TLS=1, BENCH_RUNS (default 5), ENGINE=chromium|firefox, BENCH_PAGE_KB,
+// RTT (ms, default 0), TLS=1, BENCH_RUNS (default 5), ENGINE=chromium|firefox|webkit, BENCH_PAGE_KB,
 // BASELINE_DROP_IN.
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
