@@ -1,5 +1,6 @@
 // npm run bench:page: what the Current Customer module costs a real page, in headless Chromium, measured
-// side by side with a floor.
+// side by side with a floor. With RTT=<ms>, the latency mode instead (bench/page-latency.js): the time to the
+// backend's answer behind a simulated network, in Chromium, Firefox or WebKit (ENGINE).
 //
 // Scenario 1 of the browser tests (a logged-in customer opens the demo page), on a page the size of a rendered
 // Cornerstone product page (see PAGE_KB). Two emulators run the same copy of the demo theme; one renders the
