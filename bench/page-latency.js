@@ -338,7 +338,7 @@ try {
       STORE_HASH,
     ]);
     emulators.push(emulator);
-    row.emulatorPort = new URL(emulator.storefront).port;
+    row.emulatorPort = Number(new URL(emulator.storefront).port);
     row.url = `${row.storefrontProxy.origin}/`;
     row.cookie = await sessionCookie(emulator.storefront);
     row.results = [];
