@@ -1,9 +1,10 @@
 // `stencil-current-customer dev`: runs the storefront emulator and the demo app backend (or points the pages
 // at the developer's own) until Ctrl-C.
+import { type BackendCheck, formatBackendCheck } from './backend-check.js';
 import { backendEnvironment, startEmulator } from './emulator.js';
 import { DevError } from './errors.js';
 import { formatFault } from './faults.js';
-import { DEV_USAGE, parseDevOptions } from './options.js';
+import { DEV_USAGE, parseDevOptions, SECRET_FLAG_WARNING } from './options.js';
 
 const PREFIX = 'stencil-current-customer dev';
 
@@ -11,15 +12,25 @@ const PREFIX = 'stencil-current-customer dev';
 const shellQuote = (value: string): string =>
   /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 
+/** A check of the developer's backend: a line when it is fine, a warning per problem. */
+function reportCheck(check: BackendCheck): void {
+  const lines = formatBackendCheck(check);
+  if (check.problems.length === 0) for (const line of lines) console.log(line);
+  else for (const line of lines) console.warn(`warning: ${line}`);
+}
+
 export const dev = async (args: string[]): Promise<number> => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let options: ReturnType<typeof parseDevOptions>;
+  /** Checks made from the panel are printed once the start-up lines are out. */
+  let started = false;
   try {
     options = parseDevOptions(args);
     if (options.help) {
       console.log(DEV_USAGE);
       return 0;
     }
+    if (options.secretOnCommandLine) console.warn(`warning: ${SECRET_FLAG_WARNING}`);
     emulator = await startEmulator({
       port: options.port,
       backendPort: options.backendPort,
@@ -36,6 +47,9 @@ export const dev = async (args: string[]): Promise<number> => {
       onThemeReload: (theme) => {
         console.log(`theme reloaded: ${theme.name}`);
         for (const warning of theme.warnings) console.warn(`warning: ${warning}`);
+      },
+      onBackendCheck: (check) => {
+        if (started) reportCheck(check);
       },
     });
   } catch (error) {
@@ -74,6 +88,7 @@ export const dev = async (args: string[]): Promise<number> => {
     console.log(
       '# createCurrentCustomerHandler({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, storeHash: STORE_HASH, allowedOrigins: [STOREFRONT_ORIGIN] })',
     );
+    if (emulator.backendCheck) reportCheck(emulator.backendCheck);
   } else {
     console.log(
       options.showSecret
@@ -88,6 +103,7 @@ export const dev = async (args: string[]): Promise<number> => {
     );
   }
   for (const warning of emulator.theme.warnings) console.warn(`warning: ${warning}`);
+  started = true;
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

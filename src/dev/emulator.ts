@@ -8,6 +8,8 @@ import {
   emptyBackendStats,
   startBackend,
 } from './backend.js';
+import { type BackendCheck, checkBackend } from './backend-check.js';
+import { findDemoCustomer } from './customers.js';
 import { DevError } from './errors.js';
 import {
   type BackendFault,
@@ -27,6 +29,7 @@ import {
 import { createPanel } from './panel.js';
 import { createStorefront, emptyStorefrontStats } from './storefront.js';
 import { loadDemoTheme, loadTheme, type Theme } from './theme.js';
+import { type DemoCustomer, signCustomerToken, type TokenSettings } from './token.js';
 
 export interface EmulatorOptions {
   /** Storefront port; default 0 (any free port). */
@@ -59,6 +62,13 @@ export interface EmulatorOptions {
   faults?: Partial<Faults>;
   /** Hears of every theme reload after a change on disk (the dev command prints it). */
   onThemeReload?(theme: Theme): void;
+  /**
+   * With `endpoint`: check its CORS answers at start (`backendCheck`) before resolving; default true. The
+   * panel asks for the check again when the page hits an error.
+   */
+  checkBackend?: boolean;
+  /** Hears of each check of `endpoint` whose problems differ from the last one heard (the dev command prints it). */
+  onBackendCheck?(check: BackendCheck): void;
 }
 
 export interface Emulator {
@@ -83,6 +93,10 @@ export interface Emulator {
   };
   /** The faults in force. */
   readonly faults: Faults;
+  /** With `endpoint`: the latest check of it (the start-up one until the panel asks again). */
+  readonly backendCheck: BackendCheck | undefined;
+  /** With `endpoint`: checks it now, posting a token for customer `customerId` when given. */
+  checkBackend(customerId?: number): Promise<BackendCheck>;
   setFault(side: 'storefront', fault: StorefrontFault): Promise<void>;
   setFault(side: 'backend', fault: BackendFault): Promise<void>;
   /** The older switch: `ok` (no fault), `fail` (500), `down` (connection refused). */
@@ -132,23 +146,46 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.backend = fault as BackendFault;
   }
 
+  const token: TokenSettings = {
+    clientId,
+    clientSecret,
+    storeHash,
+    applicationId: `${clientId}-app`,
+    ttl: tokenTtl,
+  };
+  let backendCheck: BackendCheck | undefined;
+  /** The problems last told to `onBackendCheck`, to tell only of a change. */
+  let heard: string | undefined;
+  async function checkOwnBackend(customer: DemoCustomer | null): Promise<BackendCheck> {
+    const check = await checkBackend({
+      endpoint: ownEndpoint as string,
+      origin: storefrontOrigin,
+      clientId,
+      storeHash,
+      ...(customer ? { token: signCustomerToken(customer, token) } : {}),
+    });
+    backendCheck = check;
+    const problems = JSON.stringify(check.problems);
+    if (problems !== heard) {
+      heard = problems;
+      options.onBackendCheck?.(check);
+    }
+    return check;
+  }
+
   const panelSettings = () => ({
     clientId,
     backendUrl,
     ownBackend: ownEndpoint !== undefined,
+    storefrontOrigin,
+    backendCheck,
     tokenTtl,
     leewaySeconds: MODULE_LEEWAY_SECONDS,
     faults,
   });
   const storefront = createStorefront({
     theme: live,
-    token: {
-      clientId,
-      clientSecret,
-      storeHash,
-      applicationId: `${clientId}-app`,
-      ttl: tokenTtl,
-    },
+    token,
     stats: stats.storefront,
     origin: () => storefrontOrigin,
     endpoint: () => backendUrl,
@@ -158,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     statsSnapshot: () => ({ ...stats, faults }),
     faults: () => faults,
     setFault: (side, spelling) => setFault(side, parseFault(side, spelling, `${side} fault`)),
+    checkBackend: ownEndpoint === undefined ? null : checkOwnBackend,
   });
 
   const server = serve(storefront.handle);
@@ -181,6 +219,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const demoBackendUrl = backend ? `${backend.origin}${BACKEND_PATH}` : undefined;
   backendUrl = ownEndpoint ?? (demoBackendUrl as string);
+  // Before the first page: a backend that will refuse the storefront's origin is reported now.
+  if (ownEndpoint !== undefined && options.checkBackend !== false) await checkOwnBackend(null);
 
   return {
     storefrontUrl: `${storefrontOrigin}/`,
@@ -199,6 +239,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return faults;
     },
     setFault: setFault as Emulator['setFault'],
+    get backendCheck() {
+      return backendCheck;
+    },
+    checkBackend(customerId) {
+      if (ownEndpoint === undefined) {
+        return Promise.reject(new DevError('the check is for your own backend (--endpoint)'));
+      }
+      const customer = customerId === undefined ? null : findDemoCustomer(customerId);
+      if (customer === undefined) {
+        return Promise.reject(new DevError(`no demo customer ${customerId}`));
+      }
+      return checkOwnBackend(customer);
+    },
     setBackendMode: (mode) =>
       setFault(
         'backend',

@@ -24,6 +24,8 @@ export interface DevOptions {
   clientSecret: string;
   /** True when no secret was given and a random one was made for this run. */
   secretGenerated: boolean;
+  /** True when the secret came from `--client-secret`, where every local user can read it (`ps`). */
+  secretOnCommandLine: boolean;
   /** Lifetime of the tokens the storefront issues, in seconds. */
   tokenTtl: number;
   /** The store hash in the tokens (`store_hash`, `sub`). */
@@ -54,7 +56,8 @@ options (environment variable in brackets; flags win):
   --port <n>            storefront port, 0 = any free port (default ${DEFAULT_PORT}) [CURRENT_CUSTOMER_PORT]
   --backend-port <n>    app backend port, 0 = any free port (default ${DEFAULT_BACKEND_PORT}) [CURRENT_CUSTOMER_BACKEND_PORT]
   --client-id <id>      the app's client id (default ${DEFAULT_CLIENT_ID}) [CURRENT_CUSTOMER_CLIENT_ID]
-  --client-secret <s>   the app's client secret (default: random for each run) [CURRENT_CUSTOMER_CLIENT_SECRET]
+  --client-secret <s>   the app's client secret (default: random for each run) [CURRENT_CUSTOMER_CLIENT_SECRET];
+                        prefer the variable: other users of this machine can read flags (ps)
   --token-ttl <s>       token lifetime in seconds, 1 to ${MAX_TOKEN_TTL} (default ${DEFAULT_TOKEN_TTL}) [CURRENT_CUSTOMER_TOKEN_TTL]
   --store-hash <hash>   the store hash in the tokens (default ${DEFAULT_STORE_HASH}) [CURRENT_CUSTOMER_STORE_HASH]
   --theme <dir>         render this Stencil theme (after 'install') instead of the demo theme [CURRENT_CUSTOMER_THEME]
@@ -84,6 +87,10 @@ const VALUE_FLAGS: Record<string, string> = {
   '--jwt-fault': 'CURRENT_CUSTOMER_JWT_FAULT',
   '--backend-fault': 'CURRENT_CUSTOMER_BACKEND_FAULT',
 };
+/** Printed when the secret is given as a flag. */
+export const SECRET_FLAG_WARNING =
+  '--client-secret is visible to every user of this machine (ps, /proc/<pid>/cmdline): set CURRENT_CUSTOMER_CLIENT_SECRET in the environment instead';
+
 const BOOLEAN_FLAGS = new Set([
   '--no-csp',
   '--no-panel',
@@ -174,6 +181,7 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
     clientId: clientId ? clientId.value.trim() : DEFAULT_CLIENT_ID,
     clientSecret: secret ? secret.value : randomBytes(32).toString('base64url'),
     secretGenerated: secret === undefined,
+    secretOnCommandLine: secret?.name === '--client-secret',
     tokenTtl: ttl ? integer(ttl.name, ttl.value, 1, MAX_TOKEN_TTL) : DEFAULT_TOKEN_TTL,
     storeHash: storeHash ? storeHash.value.trim() : DEFAULT_STORE_HASH,
     endpoint: endpoint ? checkEndpoint(endpoint.name, endpoint.value.trim()) : undefined,

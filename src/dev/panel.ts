@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
+import type { BackendCheck } from './backend-check.js';
 import { DEMO_CUSTOMERS } from './customers.js';
 import { FAULT_SPELLINGS, type Faults, formatFault } from './faults.js';
 import type { PanelInput } from './storefront.js';
@@ -12,6 +13,10 @@ export interface PanelSettings {
   backendUrl: string;
   /** True when the module posts to the developer's own backend (`--endpoint`), not the demo backend. */
   ownBackend: boolean;
+  /** What the backend's `allowedOrigins` must hold. */
+  storefrontOrigin: string;
+  /** With `ownBackend`: the latest check of it, if any. */
+  backendCheck: BackendCheck | undefined;
   tokenTtl: number;
   /** The module's leeway, to show when it will refresh. */
   leewaySeconds: number;
@@ -44,7 +49,9 @@ export function createPanel(settings: () => PanelSettings): (input: PanelInput) 
   const style = readFileSync(join(dir, 'panel.css'), 'utf8');
 
   return ({ nonce, customer, path, theme }) => {
-    const { clientId, backendUrl, ownBackend, tokenTtl, leewaySeconds, faults } = settings();
+    const settingsNow = settings();
+    const { clientId, backendUrl, ownBackend, storefrontOrigin, backendCheck } = settingsNow;
+    const { tokenTtl, leewaySeconds, faults } = settingsNow;
     const redirect = `<input type="hidden" name="redirect" value="${escapeHtml(path)}">`;
     // Every other customer stays one click away, so a switch can be tried (in a second tab too).
     const logIns = DEMO_CUSTOMERS.filter((c) => c.id !== customer?.id).map(
@@ -71,8 +78,12 @@ export function createPanel(settings: () => PanelSettings): (input: PanelInput) 
     const warnings = theme.warnings
       .map((w) => `<p data-panel-warning>${escapeHtml(w)}</p>`)
       .join('');
+    const problems = backendCheck?.problems.map((p) => p.message) ?? [];
     const config = {
       statsUrl: '/__emulator/stats',
+      checkUrl: ownBackend ? '/__emulator/check-backend' : null,
+      storefrontOrigin,
+      backendProblems: problems,
       clientId,
       backendUrl,
       ownBackend,
@@ -92,7 +103,7 @@ ${warnings}
 <dt>storefront</dt><dd data-field="storefront">-</dd>
 <dt>backend</dt><dd data-field="backend">-</dd>
 <dt>backend URL</dt><dd data-field="backend-url">${escapeHtml(backendUrl)}${ownBackend ? ' (yours)' : ' (demo)'}</dd>
-<dt>faults</dt><dd data-field="faults">current.jwt ${escapeHtml(formatFault(faults.storefront))}${ownBackend ? '' : `, backend ${escapeHtml(formatFault(faults.backend))}`}</dd>
+${ownBackend ? `<dt>backend check</dt><dd data-field="backend-check">${escapeHtml(backendCheck === undefined ? 'not run' : problems.length === 0 ? 'CORS answers as needed' : problems.map((line) => `• ${line}`).join('\n'))}</dd>\n` : ''}<dt>faults</dt><dd data-field="faults">current.jwt ${escapeHtml(formatFault(faults.storefront))}${ownBackend ? '' : `, backend ${escapeHtml(formatFault(faults.backend))}`}</dd>
 <dt>token TTL</dt><dd>${tokenTtl} s</dd>
 <dt>last error</dt><dd data-field="error">-</dd>
 </dl>

@@ -1,13 +1,16 @@
 // The storefront emulator, as a Fetch API handler: theme pages rendered with the real renderer, the Current
 // Customer endpoint (with injectable faults), a cookie session with log in and log out, a login page, the
-// theme's assets, and the emulator's stats.
+// theme's assets, and the emulator's stats. It answers only requests for its own host and port, and changes
+// state (log in, log out, faults) only on a POST from its own pages (see request-guard.ts).
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
+import type { BackendCheck } from './backend-check.js';
 import { DEMO_CUSTOMERS, findDemoCustomer } from './customers.js';
 import { delay, type FaultSide, type Faults } from './faults.js';
 import { errorPage } from './http.js';
 import type { LiveTheme } from './live-theme.js';
+import { checkHost, checkSameOrigin } from './request-guard.js';
 import { cookieValue, FormTooLarge, formParams, safeRedirect, text } from './requests.js';
 import type { Theme } from './theme.js';
 import { type DemoCustomer, signCustomerToken, type TokenSettings } from './token.js';
@@ -30,7 +33,7 @@ export interface StorefrontStats {
   tokenLog: { at: number; status: number; customerId: number | null }[];
   logins: number;
   logouts: number;
-  /** Views of the login page (`GET /login.php`), where the `302` fault sends the module. */
+  /** Views of the login page (`GET /login` or `/login.php`), where the `302` fault sends the module. */
   loginPages: number;
 }
 
@@ -73,6 +76,11 @@ export interface StorefrontConfig {
   faults(): Faults;
   /** Sets one side's fault from its spelling (`slow:3`); throws a `DevError` for a bad one. */
   setFault(side: FaultSide, spelling: string): Promise<void>;
+  /**
+   * Checks the developer's own backend (`POST /__emulator/check-backend`), posting a token for `customer`
+   * when given; null without one (the demo backend).
+   */
+  checkBackend: ((customer: DemoCustomer | null) => Promise<BackendCheck>) | null;
 }
 
 export interface PanelInput {
@@ -107,16 +115,42 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Where a store sends a visitor whose session it does not accept. */
 export const LOGIN_PAGE = '/login.php';
 
-/** The login page: what a store answers, as HTML, where a token was expected. */
-function loginPage(): Response {
-  const buttons = DEMO_CUSTOMERS.map(
-    (c) =>
-      `<form method="post" action="/login"><input type="hidden" name="customer" value="${c.id}"><button type="submit">Log in as ${c.first_name} ${c.last_name}</button></form>`,
-  ).join('\n');
+const escapeAttribute = (value: string): string =>
+  value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A small page of POST forms (the login and log out pages). */
+function formsPage(title: string, forms: string[]): Response {
   return new Response(
-    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head><body>\n<h1>Sign in</h1>\n${buttons}\n</body></html>\n`,
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>\n<h1>${title}</h1>\n${forms.join('\n')}\n</body></html>\n`,
     { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
   );
+}
+
+/** The hidden field that sends the visitor back to `redirect` (a same-origin path) afterwards. */
+const redirectField = (redirect: string | null): string =>
+  redirect === null
+    ? ''
+    : `<input type="hidden" name="redirect" value="${escapeAttribute(redirect)}">`;
+
+/**
+ * The login page: what a store answers, as HTML, where a token was expected, and what a theme's
+ * `{{urls.auth.login}}` link opens. Each button POSTs: a GET never signs anyone in.
+ */
+function loginPage(redirect: string | null): Response {
+  return formsPage(
+    'Sign in',
+    DEMO_CUSTOMERS.map(
+      (c) =>
+        `<form method="post" action="/login">${redirectField(redirect)}<input type="hidden" name="customer" value="${c.id}"><button type="submit" data-login-customer="${c.id}">Log in as ${c.first_name} ${c.last_name}</button></form>`,
+    ),
+  );
+}
+
+/** What a theme's `{{urls.auth.logout}}` link opens: one button that POSTs. */
+function logoutPage(redirect: string | null): Response {
+  return formsPage('Log out', [
+    `<form method="post" action="/logout">${redirectField(redirect)}<button type="submit" data-logout-confirm>Log out</button></form>`,
+  ]);
 }
 
 export function createStorefront(config: StorefrontConfig) {
@@ -162,7 +196,7 @@ export function createStorefront(config: StorefrontConfig) {
         text('too many requests (injected)', 429, { 'retry-after': String(fault.seconds) }),
       );
     }
-    if (fault.kind === 'html') return faulty(loginPage());
+    if (fault.kind === 'html') return faulty(loginPage(null));
     if (fault.kind === '302') {
       const from = encodeURIComponent('/customer/current.jwt');
       return faulty(
@@ -177,7 +211,7 @@ export function createStorefront(config: StorefrontConfig) {
       log(404);
       return text('no customer is signed in', 404);
     }
-    const jwt = await signCustomerToken(customer, token);
+    const jwt = signCustomerToken(customer, token);
     stats.tokensIssued++;
     log(200);
     return text(jwt, 200);
@@ -349,7 +383,22 @@ export function createStorefront(config: StorefrontConfig) {
     return new Response(html, { headers });
   }
 
+  async function checkBackend(request: Request): Promise<Response> {
+    if (!config.checkBackend) return text('the demo backend is not checked', 404);
+    const withToken = new URL(request.url).searchParams.get('token') === '1';
+    const check = await config.checkBackend(withToken ? customerOf(request) : null);
+    return new Response(JSON.stringify(check), {
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
+  }
+
+  const port = () => Number(new URL(config.origin()).port);
+
   async function handle(request: Request): Promise<Response> {
+    const refusal =
+      checkHost(request, port()) ??
+      (request.method === 'GET' || request.method === 'HEAD' ? null : checkSameOrigin(request));
+    if (refusal) return text(`${refusal.reason}\n`, refusal.status);
     try {
       return await route(request);
     } catch (error) {
@@ -362,23 +411,21 @@ export function createStorefront(config: StorefrontConfig) {
     const url = new URL(request.url);
     const { pathname } = url;
     const method = request.method;
-    if (pathname === '/login' || pathname === LOGIN_PAGE) {
-      if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
-      if (url.searchParams.get('action') === 'logout') return logout(request);
-      // `GET /login` signs in at once (the emulator's shortcut); `GET /login.php` is the store's login page.
-      if (pathname === LOGIN_PAGE && method === 'GET') {
-        stats.loginPages++;
-        return loginPage();
-      }
-      return login(request);
+    const redirect = url.searchParams.get('redirect');
+    // Log in and log out change state: POST only. A GET (a theme's link) opens a page whose button POSTs.
+    const leaving = pathname === '/logout' || url.searchParams.get('action') === 'logout';
+    if (pathname === '/login' || pathname === LOGIN_PAGE || pathname === '/logout') {
+      if (method === 'POST') return leaving ? logout(request) : login(request);
+      if (method !== 'GET' && method !== 'HEAD') return postOnly(pathname, 'GET, HEAD, POST');
+      if (leaving) return logoutPage(redirect);
+      stats.loginPages++;
+      return loginPage(redirect);
     }
     if (pathname === '/__emulator/faults') {
-      if (method !== 'POST') return text('method not allowed', 405);
-      return setFault(request);
+      return method === 'POST' ? setFault(request) : postOnly(pathname, 'POST');
     }
-    if (pathname === '/logout') {
-      if (method !== 'GET' && method !== 'POST') return text('method not allowed', 405);
-      return logout(request);
+    if (pathname === '/__emulator/check-backend') {
+      return method === 'POST' ? checkBackend(request) : postOnly(pathname, 'POST');
     }
     if (method !== 'GET' && method !== 'HEAD') return text('method not allowed', 405);
     if (pathname === '/customer/current.jwt') return currentJwt(request);
@@ -393,4 +440,15 @@ export function createStorefront(config: StorefrontConfig) {
   }
 
   return { handle, sessions };
+}
+
+/** 405 with the methods a route takes. */
+function postOnly(pathname: string, allow: string): Response {
+  return text(
+    `method not allowed: ${pathname} takes ${allow.replace(/, (?=\w+$)/, ' or ')}\n`,
+    405,
+    {
+      allow,
+    },
+  );
 }

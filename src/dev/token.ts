@@ -1,6 +1,7 @@
 // The token a BigCommerce storefront serves at /customer/current.jwt: HS256, signed with the app's client
-// secret, with the claims BigCommerce documents.
-import { SignJWT } from 'jose';
+// secret, with the claims BigCommerce documents. HS256 is one HMAC-SHA-256 over `header.payload`, so
+// node:crypto signs it; jose stays out of the package and checks these tokens in the tests.
+import { createHmac } from 'node:crypto';
 
 export interface DemoCustomer {
   id: number;
@@ -61,14 +62,19 @@ export function tokenClaims(
   };
 }
 
+/** The protected header BigCommerce sends. */
+const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
+
+const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+
 /** Signs a customer's token; returns the compact JWT. */
 export function signCustomerToken(
   customer: Pick<DemoCustomer, 'id' | 'email' | 'customer_group_id'>,
   settings: TokenSettings,
   nowSeconds?: number,
-): Promise<string> {
+): string {
   const claims = tokenClaims(customer, settings, nowSeconds);
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(settings.clientSecret));
+  const input = `${base64url(JSON.stringify(HEADER))}.${base64url(JSON.stringify(claims))}`;
+  const signature = createHmac('sha256', settings.clientSecret).update(input).digest('base64url');
+  return `${input}.${signature}`;
 }

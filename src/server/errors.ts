@@ -59,3 +59,54 @@ export const MESSAGE_PREFIX = 'stencil-current-customer/server: ';
 export function configError(message: string): TypeError {
   return new TypeError(`${MESSAGE_PREFIX}${message}`);
 }
+
+/** The longest given value quoted in a configuration message; longer ones are cut. */
+const QUOTED_LENGTH = 60;
+
+/**
+ * What was given for an option, for a configuration message: its type, and its value for a short string, number
+ * or boolean when `showValue` (never for a secret).
+ */
+export function describeGiven(value: unknown, showValue = true): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    if (value === '') return 'an empty string';
+    if (!showValue) return 'a string';
+    const quoted = JSON.stringify(
+      value.length > QUOTED_LENGTH ? `${value.slice(0, QUOTED_LENGTH)}…` : value,
+    );
+    return `the string ${quoted}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return showValue ? `the ${typeof value} ${String(value)}` : `a ${typeof value}`;
+  }
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * The configuration problems found while reading options, each naming its option: every problem is collected,
+ * then thrown at once as one TypeError, so a developer fixes them in one pass.
+ */
+export class ConfigProblems {
+  readonly #problems: string[] = [];
+
+  /** Records a problem; returns undefined, for `return problems.add(…)` in a reader. */
+  add(problem: string): undefined {
+    this.#problems.push(problem);
+    return undefined;
+  }
+
+  /** Throws one TypeError listing every problem recorded, if there is any. */
+  throwIfAny(): void {
+    const problems = this.#problems;
+    if (problems.length === 0) return;
+    if (problems.length === 1) throw configError(problems[0] as string);
+    throw configError(
+      `${problems.length} configuration problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
+  }
+}

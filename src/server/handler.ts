@@ -5,6 +5,7 @@ import { readLimited } from './body.js';
 import type { VerifiedCustomer } from './claims.js';
 import type { AllowedOrigins } from './cors.js';
 import {
+  type CurrentCustomerRefusal,
   createEndpoint,
   type EndpointAnswer,
   type EndpointRequest,
@@ -12,15 +13,22 @@ import {
 } from './endpoint.js';
 import type { VerifierOptions } from './verifier.js';
 
-export { MAX_BODY_BYTES, STORE_LOOKUP_RETRY_AFTER_SECONDS } from './endpoint.js';
+export {
+  type CurrentCustomerRefusal,
+  type CurrentCustomerRefusalCode,
+  MAX_BODY_BYTES,
+  STORE_LOOKUP_RETRY_AFTER_SECONDS,
+} from './endpoint.js';
 
-export interface CurrentCustomerHandlerOptions extends VerifierOptions {
+/** The handler's options besides the verifier's. */
+export interface HandlerEndpointOptions {
   /**
-   * Storefront origins allowed to call the endpoint from a browser (`https://store.example.com`), or a function
-   * `(origin, request) => boolean`. A request with another Origin gets 403 before any verification. A request
-   * with no Origin header (server to server; CORS does not apply) is served. `[]` allows browsers from nowhere.
-   * Entries must be https origins (http only on localhost, 127.0.0.1 and [::1]), with no wildcard. A function
-   * that throws refuses the request with 403, as for an origin it does not allow, and the error is reported.
+   * Storefront origins allowed to call the endpoint from a browser (`https://store.example.com`): a list, one
+   * origin as a string, or a function `(origin, request) => boolean`. A request with another Origin gets 403
+   * before its body is read, any verification or `onCustomer`. A request with no Origin header (server to
+   * server; CORS does not apply) is served. `[]` allows browsers from nowhere. Entries must be https origins
+   * (http only on localhost, 127.0.0.1 and [::1]), with no wildcard. A function that throws refuses the request
+   * with 403, as for an origin it does not allow, and the error is reported.
    */
   allowedOrigins: AllowedOrigins;
   /** Send `Access-Control-Allow-Credentials: true`, for a browser module posting with `credentials: 'include'`. */
@@ -37,7 +45,18 @@ export interface CurrentCustomerHandlerOptions extends VerifierOptions {
    * Default: `console.error` of the error's message, with the token removed from it.
    */
   onError?: (error: unknown) => void;
+  /**
+   * Called for every request the handler refuses (every answer of 400 and over, a successful preflight is not
+   * one) with its code, HTTP status, Origin, a message and, for a token refused on a claim, the claim (`aud`,
+   * `iss`, `exp`, `operation`, …). Never with the token or the secret. For logging: a wrong client id shows as
+   * `claim_invalid` on `aud`, a wrong secret as `signature_invalid`, a storefront missing from `allowedOrigins`
+   * as `origin_not_allowed` with its origin. A throwing `onRefusal` is reported to `onError` and changes nothing.
+   */
+  onRefusal?: (refusal: CurrentCustomerRefusal) => void;
 }
+
+/** The handler's options: the verifier's (key and store rule) and its own. */
+export type CurrentCustomerHandlerOptions = VerifierOptions & HandlerEndpointOptions;
 
 export type CurrentCustomerHandler = (request: Request) => Promise<Response>;
 

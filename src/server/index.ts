@@ -6,6 +6,8 @@ export { CurrentCustomerTokenError, type CurrentCustomerTokenErrorCode } from '.
 export {
   type CurrentCustomerHandler,
   type CurrentCustomerHandlerOptions,
+  type CurrentCustomerRefusal,
+  type CurrentCustomerRefusalCode,
   createCurrentCustomerHandler,
   MAX_BODY_BYTES,
   STORE_LOOKUP_RETRY_AFTER_SECONDS,
@@ -18,7 +20,7 @@ export {
   type NodeResponseLike,
   toNodeListener,
 } from './node.js';
-export type { StoreHashOption, StoreLookup } from './store.js';
+export type { StoreHashOption, StoreLookup, StoreRuleOptions } from './store.js';
 export {
   type CurrentCustomerVerifier,
   createVerifier,

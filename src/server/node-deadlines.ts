@@ -1,7 +1,7 @@
 // The Node adapter's body deadlines (see node.ts): a request body still incomplete after `bodyTimeoutMs` is late.
 // One sweeping interval per listener, not a timer per request.
 
-import { type Exchange, headerValue, type NodeRequestLike } from './node-request.js';
+import { type Exchange, hasNoBody, headerValue, type NodeRequestLike } from './node-request.js';
 import type { NodeResponseLike } from './node-response.js';
 
 /**
@@ -42,9 +42,13 @@ export function createBodyDeadlines(timeoutMs: number): BodyDeadlines {
   };
 }
 
-/** The body has arrived whole: ended, complete, or as many bytes read and buffered as Content-Length says. */
+/**
+ * The body has arrived whole: there is none, or it ended, is complete, or as many bytes were read and buffered
+ * as Content-Length says.
+ */
 function bodyArrived(req: NodeRequestLike, exchange: Exchange): boolean {
   if (exchange.ended || req.readableEnded === true || req.complete === true) return true;
+  if (hasNoBody(req)) return true;
   const declared = headerValue(req, 'content-length');
   if (declared === null || !/^\d+$/.test(declared)) return false;
   return (exchange.received ?? 0) + (req.readableLength ?? 0) >= Number(declared);

@@ -43,16 +43,28 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/**
+ * The URL without its userinfo: a `Host: a@b` or an absolute-form target `http://user:pass@host/` would put
+ * credentials in it, and the Fetch API refuses to make a `Request` of such a URL.
+ */
+function withoutUserinfo(url: URL): string {
+  if (url.username !== '' || url.password !== '') {
+    url.username = '';
+    url.password = '';
+  }
+  return url.href;
+}
+
 function requestUrl(req: NodeRequestLike): string {
   const path = req.originalUrl ?? req.url ?? '/';
   const host = typeof req.headers.host === 'string' ? req.headers.host : 'localhost';
   const socket = req.socket as { encrypted?: unknown } | null | undefined;
   const scheme = socket?.encrypted === true ? 'https' : 'http';
   try {
-    return new URL(path, `${scheme}://${host}`).href;
+    return withoutUserinfo(new URL(path, `${scheme}://${host}`));
   } catch {
     try {
-      return new URL(path, 'http://localhost').href;
+      return withoutUserinfo(new URL(path, 'http://localhost'));
     } catch {
       return 'http://localhost/';
     }
@@ -78,6 +90,8 @@ export interface Exchange {
   ended: boolean;
   /** An answer has been started by the adapter itself (a timeout): the handler's is dropped. */
   answered: boolean;
+  /** The body did not arrive in time (408): the connection closes whatever else is known. */
+  late?: boolean;
   /** Bytes of the body read so far on the direct path. */
   received?: number;
   /** Fails the body stream handed to the handler, so that a handler waiting for it stops. */
@@ -198,6 +212,27 @@ function lazyRequest(build: () => Request): Request {
   });
 }
 
+/**
+ * A request without a body: no `transfer-encoding` and no `content-length`, or `content-length: 0` (a preflight,
+ * a Bearer POST, a GET). Its message is complete on arrival, although Node sets `req.complete` only after the
+ * `request` event.
+ */
+export function hasNoBody(req: NodeRequestLike): boolean {
+  const { headers } = req;
+  if (headers['transfer-encoding'] !== undefined) return false;
+  const length = headers['content-length'];
+  return length === undefined || length === '0';
+}
+
+/**
+ * Whether some of the request body may still be unread on the connection: then the answer closes the connection
+ * rather than drain a body of any length (or wait for one that is late).
+ */
+export function bodyPending(req: NodeRequestLike, exchange: Exchange): boolean {
+  if (exchange.late === true) return true;
+  return !exchange.ended && req.complete !== true && !hasNoBody(req);
+}
+
 /** One header value as the Fetch API's `Headers.get` gives it, or null. */
 export function headerValue(req: NodeRequestLike, name: string): string | null {
   const value = req.headers[name];
@@ -288,5 +323,6 @@ export function fromNodeRequest(
       return body;
     },
     toRequest: () => lazyRequest(() => callbackRequest(req, read)),
+    superseded: () => exchange.answered,
   };
 }

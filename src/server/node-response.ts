@@ -2,7 +2,7 @@
 // a Fetch `Response` whose body is copied to the socket, with the framing left to Node.
 
 import type { PlainAnswer } from './endpoint.js';
-import type { Exchange, NodeRequestLike } from './node-request.js';
+import { bodyPending, type Exchange, type NodeRequestLike } from './node-request.js';
 
 /** The part of Node's `ServerResponse` the adapter uses. */
 export interface NodeResponseLike {
@@ -102,7 +102,7 @@ async function writeResponse(
 ): Promise<void> {
   const headers = nodeHeaders(response);
   // A body the handler left unread and still arriving is not drained: the connection closes instead.
-  if (!exchange.ended && req.complete !== true) headers.connection = 'close';
+  if (bodyPending(req, exchange)) headers.connection = 'close';
   const writeHead = (): void => {
     if (response.statusText === '') res.writeHead(response.status, headers);
     else res.writeHead(response.status, response.statusText, headers);
@@ -164,7 +164,7 @@ function writePlainAnswer(
   const { headers } = answer;
   if (answer.body !== null) headers['content-length'] = String(utf8Length(answer.body));
   // A body left unread and still arriving is not drained: the connection closes instead.
-  if (!exchange.ended && req.complete !== true) headers.connection = 'close';
+  if (bodyPending(req, exchange)) headers.connection = 'close';
   res.writeHead(answer.status, headers);
   // A string: Node sends it in one write with the head.
   if (answer.body === null) res.end();

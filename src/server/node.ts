@@ -17,16 +17,23 @@
 
 import { ALLOWED_METHODS } from './cors.js';
 import {
+  type CurrentCustomerRefusalCode,
   type Endpoint,
   type EndpointAnswer,
   endpointOf,
   errorAnswer,
   type PlainAnswer,
 } from './endpoint.js';
-import { configError } from './errors.js';
+import { ConfigProblems, describeGiven } from './errors.js';
 import { isThenable } from './maybe-promise.js';
 import { armBodyTimeout, createBodyDeadlines } from './node-deadlines.js';
-import { type Exchange, fromNodeRequest, type NodeRequestLike, toRequest } from './node-request.js';
+import {
+  type Exchange,
+  fromNodeRequest,
+  headerValue,
+  type NodeRequestLike,
+  toRequest,
+} from './node-request.js';
 import { handleResponseError, type NodeResponseLike, writeAnswer } from './node-response.js';
 
 export type { NodeRequestLike } from './node-request.js';
@@ -46,7 +53,7 @@ export type NodeListener = (request: NodeRequestLike, response: NodeResponseLike
 const BODY_TIMEOUT_MS = 10_000;
 
 /** A JSON error answered by the adapter itself, shaped like the endpoint's own. */
-function adapterError(status: number, code: string): PlainAnswer {
+function adapterError(status: number, code: CurrentCustomerRefusalCode): PlainAnswer {
   const headers = { vary: 'Origin', 'cache-control': 'no-store' };
   return errorAnswer(
     status,
@@ -73,19 +80,34 @@ function handleFetchError(): PlainAnswer {
   return adapterError(500, 'internal_error');
 }
 
-/** The body did not arrive in time: answer 408, close the connection, and stop the handler's read. */
-function handleBodyTimeout(req: NodeRequestLike, res: NodeResponseLike, exchange: Exchange): void {
+/**
+ * The body did not arrive in time: answer 408, close the connection, and stop the handler's read. Returns the
+ * answer written, or undefined when the body was not late after all.
+ */
+function handleBodyTimeout(
+  req: NodeRequestLike,
+  res: NodeResponseLike,
+  exchange: Exchange,
+): PlainAnswer | undefined {
   // A body that has arrived whole (read or not) is not late, however long the handler takes.
-  if (exchange.ended || exchange.answered || req.complete === true) return;
-  writeAnswer(adapterError(408, 'request_timeout'), res, req, exchange);
+  if (exchange.ended || exchange.answered || req.complete === true) return undefined;
+  const answer = adapterError(408, 'request_timeout');
+  exchange.late = true;
+  writeAnswer(answer, res, req, exchange);
   exchange.answered = true;
   exchange.abortBody?.(new Error('the request body did not arrive in time'));
+  return answer;
 }
 
-function readBodyTimeout(options: NodeListenerOptions | undefined): number {
+function readBodyTimeout(
+  options: NodeListenerOptions | undefined,
+  problems: ConfigProblems,
+): number {
   const value = options?.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw configError('"bodyTimeoutMs" must be a positive number of milliseconds');
+    problems.add(
+      `"bodyTimeoutMs" must be a positive number of milliseconds (got ${describeGiven(value)})`,
+    );
   }
   return value;
 }
@@ -97,14 +119,17 @@ function endpointListener(endpoint: Endpoint, bodyTimeoutMs: number): NodeListen
     const exchange: Exchange = { ended: false, answered: false };
     const method = (req.method ?? 'GET').toUpperCase();
     if (FORBIDDEN_METHODS.has(method)) {
-      writeAnswer(handleRequestError(method), res, req, exchange);
+      const refusal = handleRequestError(method);
+      writeAnswer(refusal, res, req, exchange);
+      endpoint.refused(refusal, headerValue(req, 'origin'));
       return;
     }
     // The timeout is armed when the endpoint starts reading a body that has not arrived whole (most have by then).
     const armTimeout = (): void =>
-      armBodyTimeout(req, res, exchange, method, deadlines, () =>
-        handleBodyTimeout(req, res, exchange),
-      );
+      armBodyTimeout(req, res, exchange, method, deadlines, () => {
+        const late = handleBodyTimeout(req, res, exchange);
+        if (late !== undefined) endpoint.refused(late, headerValue(req, 'origin'));
+      });
     const write = (answer: EndpointAnswer): Promise<void> | undefined =>
       writeAnswer(answer, res, req, exchange);
     const answer = endpoint(fromNodeRequest(req, method, exchange, armTimeout));
@@ -163,8 +188,14 @@ export function toNodeListener(
   handler: (request: Request) => Promise<Response>,
   options?: NodeListenerOptions,
 ): NodeListener {
-  if (typeof handler !== 'function') throw configError('toNodeListener needs a handler function');
-  const bodyTimeoutMs = readBodyTimeout(options);
+  const problems = new ConfigProblems();
+  if (typeof handler !== 'function') {
+    problems.add(
+      `toNodeListener needs a handler function, such as createCurrentCustomerHandler's (got ${describeGiven(handler)})`,
+    );
+  }
+  const bodyTimeoutMs = readBodyTimeout(options, problems);
+  problems.throwIfAny();
   const endpoint = endpointOf(handler);
   return endpoint === undefined
     ? fetchListener(handler, bodyTimeoutMs)

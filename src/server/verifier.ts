@@ -8,34 +8,26 @@
 
 import { binaryToBytes } from './base64url.js';
 import { type ClaimRules, checkClaims, storeNotAllowed, type VerifiedCustomer } from './claims.js';
-import { CurrentCustomerTokenError, configError } from './errors.js';
+import { ConfigProblems, CurrentCustomerTokenError, configError, describeGiven } from './errors.js';
 import { createHmacSha256Verifier, type HmacImplementation } from './hmac.js';
 import { checkHeader, decodeSegment, parseJsonObject, splitCompact } from './jws.js';
 import { isThenable, type MaybePromise } from './maybe-promise.js';
-import { readStoreRule, type StoreHashOption, type StoreRule } from './store.js';
+import { readStoreRule, type StoreRule, type StoreRuleOptions } from './store.js';
 
-export interface VerifierOptions {
+/** A client secret: the string from the developer portal, or its bytes. */
+export type ClientSecret = string | Uint8Array;
+
+/** The options of every verifier, besides the store rule. */
+export interface VerifierKeyOptions {
   /** The app's client id: the token's `aud` must be it. */
   clientId: string;
   /**
    * The app's client secret, which signs the token (HS256). Never logged, never in an error message. Empty or
-   * whitespace-only secrets are refused.
+   * whitespace-only secrets are refused. During a rotation, a list of two: the secret in use first, then the
+   * new one (tried in that order), deployed before the new one is switched on in the developer portal; back to
+   * one secret once the rotation is done. At most two.
    */
-  clientSecret: string | Uint8Array;
-  /**
-   * Required unless `allowAnyStore` is true, because BigCommerce signs a token for your client id on any store,
-   * an attacker's trial store included. The token's `store_hash` (and `sub`) must be this store, or one of these
-   * stores; or, for a multi-store app, a lookup `(storeHash) => boolean | Promise<boolean>` of its installed
-   * stores, called only for a token that passed every other check, once per token. Only `true` accepts the
-   * store; a lookup that throws or rejects fails the token with `store_lookup_failed` (the handler's 503).
-   */
-  storeHash?: StoreHashOption;
-  /**
-   * Accept a correctly signed token from any store (and give no `storeHash`). Anyone can get such a token for
-   * your client id from a store of their own, with any customer id and email: key customers by
-   * (storeHash, customer.id), never by id or email alone.
-   */
-  allowAnyStore?: boolean;
+  clientSecret: ClientSecret | readonly ClientSecret[];
   /**
    * Allowed clock skew, in seconds, for `exp`, `iat`, `nbf` and the lifetime check. Default 30, at most 300.
    */
@@ -49,6 +41,12 @@ export interface VerifierOptions {
   preferNodeCrypto?: boolean;
 }
 
+/**
+ * The verifier's options: the key options and the store rule, `storeHash` or `allowAnyStore: true` (one of the
+ * two is required by these types, and checked at creation for JavaScript callers).
+ */
+export type VerifierOptions = VerifierKeyOptions & StoreRuleOptions;
+
 /** Verifies one token. Also reachable as `.verify`. */
 export interface CurrentCustomerVerifier {
   (token: string): Promise<VerifiedCustomer>;
@@ -61,24 +59,49 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 /** A larger tolerance would also stretch the lifetime limit far beyond BigCommerce's 15 minutes. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
 
-const SECRET_REQUIRED =
-  '"clientSecret" is required (the app\'s client secret), and cannot be empty or only whitespace';
+/** At most the secret in use and the next one, during a rotation. */
+export const MAX_CLIENT_SECRETS = 2;
 
 /** Tab, line feed, vertical tab, form feed, carriage return, space. */
 const isAsciiSpace = (byte: number): boolean => byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
 
-function readSecret(clientSecret: unknown): Uint8Array {
-  if (typeof clientSecret === 'string') {
-    if (clientSecret.trim() === '') throw configError(SECRET_REQUIRED);
-    return new TextEncoder().encode(clientSecret);
+/** One secret's bytes, or undefined when it is missing, empty or only whitespace (recorded as a problem). */
+function readOneSecret(
+  secret: unknown,
+  where: string,
+  problems: ConfigProblems,
+): Uint8Array | undefined {
+  const required = () =>
+    problems.add(
+      `${where} is required (the app's client secret, a string or its bytes), and cannot be empty or only ` +
+        `whitespace (got ${describeGiven(secret, false)})`,
+    );
+  if (typeof secret === 'string') {
+    return secret.trim() === '' ? required() : new TextEncoder().encode(secret);
   }
-  if (!(clientSecret instanceof Uint8Array) || clientSecret.every(isAsciiSpace)) {
-    throw configError(SECRET_REQUIRED);
-  }
-  return clientSecret;
+  if (!(secret instanceof Uint8Array) || secret.every(isAsciiSpace)) return required();
+  return secret;
 }
 
-function readTolerance(clockToleranceSeconds: unknown): number {
+/** The secrets to try, in order: one, or two during a rotation. */
+function readSecrets(clientSecret: unknown, problems: ConfigProblems): Uint8Array[] | undefined {
+  if (!Array.isArray(clientSecret)) {
+    const secret = readOneSecret(clientSecret, '"clientSecret"', problems);
+    return secret === undefined ? undefined : [secret];
+  }
+  if (clientSecret.length === 0 || clientSecret.length > MAX_CLIENT_SECRETS) {
+    return problems.add(
+      `"clientSecret" as a list holds the secret in use and, during a rotation, the next one: one or two ` +
+        `secrets (got ${describeGiven(clientSecret)})`,
+    );
+  }
+  const secrets = clientSecret.map((secret: unknown, index) =>
+    readOneSecret(secret, `"clientSecret[${index}]"`, problems),
+  );
+  return secrets.every((secret) => secret !== undefined) ? secrets : undefined;
+}
+
+function readTolerance(clockToleranceSeconds: unknown, problems: ConfigProblems): number {
   const tolerance = clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   if (
     typeof tolerance !== 'number' ||
@@ -86,11 +109,12 @@ function readTolerance(clockToleranceSeconds: unknown): number {
     tolerance < 0 ||
     tolerance > MAX_CLOCK_TOLERANCE_SECONDS
   ) {
-    throw configError(
-      `"clockToleranceSeconds" must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`,
+    problems.add(
+      `"clockToleranceSeconds" must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS} ` +
+        `(got ${describeGiven(clockToleranceSeconds)})`,
     );
   }
-  return tolerance;
+  return Number(tolerance);
 }
 
 function lookupFailed(cause: unknown): CurrentCustomerTokenError {
@@ -112,12 +136,15 @@ function checkStoreLookup(
 ): MaybePromise<TokenVerdict> {
   if (store.kind !== 'lookup') return verified;
   let answer: unknown;
+  let pending: boolean;
   try {
     answer = store.lookup(verified.storeHash);
+    // Reading `then` runs the app's code too (a getter may throw): inside the same try.
+    pending = isThenable(answer);
   } catch (error) {
     return lookupFailed(error);
   }
-  if (!isThenable(answer)) return answer === true ? verified : storeNotAllowed();
+  if (!pending) return answer === true ? verified : storeNotAllowed();
   return Promise.resolve(answer).then(
     (allowed) => (allowed === true ? verified : storeNotAllowed()),
     (error: unknown) => lookupFailed(error),
@@ -137,18 +164,50 @@ export interface TokenCheck {
   readonly implementation: HmacImplementation;
 }
 
-export function createTokenCheck(options: VerifierOptions): TokenCheck {
-  if (typeof options !== 'object' || options === null) throw configError('options are required');
+/** The verifier's options, read and checked: what a token check is made from. */
+export interface TokenCheckConfig {
+  readonly rules: ClaimRules;
+  readonly secrets: readonly Uint8Array[];
+  readonly now: () => number;
+  readonly preferNodeCrypto: boolean;
+}
+
+/** Reads the verifier's options, recording every problem; undefined when there is any. */
+export function readVerifierOptions(
+  options: VerifierOptions,
+  problems: ConfigProblems,
+): TokenCheckConfig | undefined {
   const { clientId, now = Date.now } = options;
   if (typeof clientId !== 'string' || clientId.trim() === '') {
-    throw configError('"clientId" is required (the app\'s client id)');
+    problems.add(`"clientId" is required (the app's client id) (got ${describeGiven(clientId)})`);
   }
-  const secret = readSecret(options.clientSecret);
-  const toleranceSeconds = readTolerance(options.clockToleranceSeconds);
-  if (typeof now !== 'function') throw configError('"now" must be a function');
-  const store = readStoreRule(options.storeHash, options.allowAnyStore);
-  const rules: ClaimRules = { clientId, store, toleranceSeconds };
-  const hmac = createHmacSha256Verifier(secret, options.preferNodeCrypto !== false);
+  const secrets = readSecrets(options.clientSecret, problems);
+  const toleranceSeconds = readTolerance(options.clockToleranceSeconds, problems);
+  if (typeof now !== 'function') {
+    problems.add(`"now" must be a function (got ${describeGiven(now)})`);
+  }
+  const store = readStoreRule(options.storeHash, options.allowAnyStore, problems);
+  if (secrets === undefined || store === undefined) return undefined;
+  return {
+    rules: { clientId, store, toleranceSeconds },
+    secrets,
+    now,
+    preferNodeCrypto: options.preferNodeCrypto !== false,
+  };
+}
+
+/** The options as an object, or a TypeError: nothing else can be read from them. */
+export function requireOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw configError(`options are required (got ${describeGiven(options)})`);
+  }
+}
+
+/** A token check from options already read (readVerifierOptions). */
+export function tokenCheckFrom(config: TokenCheckConfig): TokenCheck {
+  const { rules, now } = config;
+  const { store } = rules;
+  const hmac = createHmacSha256Verifier(config.secrets, config.preferNodeCrypto);
 
   // BigCommerce sends the same header on every token: remember the last one that passed the header checks.
   let lastGoodHeader: string | undefined;
@@ -186,6 +245,14 @@ export function createTokenCheck(options: VerifierOptions): TokenCheck {
   };
 
   return { check: run, implementation: hmac.implementation };
+}
+
+export function createTokenCheck(options: VerifierOptions): TokenCheck {
+  requireOptions(options);
+  const problems = new ConfigProblems();
+  const config = readVerifierOptions(options, problems);
+  problems.throwIfAny();
+  return tokenCheckFrom(config as TokenCheckConfig);
 }
 
 /**

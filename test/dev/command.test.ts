@@ -1,6 +1,9 @@
 // The built command, as a user runs it: `node dist/cli.js dev` (npm test builds dist/ first).
 import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -17,11 +20,11 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function run(args: string[]): Run {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npm run build' first`);
-  const child = spawn(process.execPath, [cli, 'dev', ...args], {
+function run(args: string[], env: Record<string, string> = {}, script = cli): Run {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run 'npm run build' first`);
+  const child = spawn(process.execPath, [script, 'dev', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CURRENT_CUSTOMER_CLIENT_SECRET: '' },
+    env: { ...process.env, CURRENT_CUSTOMER_CLIENT_SECRET: '', ...env },
   });
   let out = '';
   let err = '';
@@ -191,6 +194,81 @@ describe('stencil-current-customer dev (built)', () => {
       { encoding: 'utf8', env: {} },
     );
     expect(shell.stdout).toBe(`${secret}|dev123`);
+  });
+
+  it('--client-secret warns to prefer the environment variable, which it names; the variable does not warn', async () => {
+    const flag = run(['--port', '0', '--backend-port', '0', '--client-secret', 'flag-secret-42']);
+    try {
+      await until(flag, /press Ctrl-C/);
+    } finally {
+      flag.child.kill('SIGINT');
+    }
+    expect(await flag.exited).toBe(0);
+    expect(flag.stderr()).toContain(
+      'warning: --client-secret is visible to every user of this machine (ps, /proc/<pid>/cmdline): set CURRENT_CUSTOMER_CLIENT_SECRET in the environment instead\n',
+    );
+
+    const variable = run(['--port', '0', '--backend-port', '0', '--show-secret'], {
+      CURRENT_CUSTOMER_CLIENT_SECRET: 'env-secret-42',
+    });
+    try {
+      await until(variable, /press Ctrl-C/);
+    } finally {
+      variable.child.kill('SIGINT');
+    }
+    expect(await variable.exited).toBe(0);
+    expect(variable.stdout()).toContain('client secret: env-secret-42');
+    expect(variable.stderr()).not.toContain('warning');
+  });
+
+  it('--endpoint: a backend that answers without CORS is reported before the first page, with the origin to allow', async () => {
+    const seen: string[] = [];
+    const bare = createServer((req, res) => {
+      seen.push(`${req.method} ${req.headers.origin} ${req.headers['content-type'] ?? '-'}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/api`;
+    const r = run(['--port', '0', '--endpoint', endpoint]);
+    try {
+      await until(r, /press Ctrl-C/);
+      const origin = /^export STOREFRONT_ORIGIN=(\S+)$/m.exec(r.stdout())?.[1] as string;
+      expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      // One preflight and one text/plain POST, both from the storefront's origin.
+      expect(seen).toEqual([`OPTIONS ${origin} -`, `POST ${origin} text/plain;charset=UTF-8`]);
+      expect(r.stderr()).toContain(
+        `warning: your backend at ${endpoint}: the answer to the CORS preflight carries no Access-Control-Allow-Origin for ${origin}: add '${origin}' to allowedOrigins\n`,
+      );
+      expect(r.stderr()).toContain(
+        `warning: your backend at ${endpoint}: the answer to a POST carries no Access-Control-Allow-Origin for ${origin}: add '${origin}' to allowedOrigins (without it the page cannot read the answer and the module reports 'network')\n`,
+      );
+      expect(r.stderr()).toContain(
+        `warning: your backend at ${endpoint}: answered 200 to a POST whose body is not a token: is this the endpoint made with createCurrentCustomerHandler?\n`,
+      );
+    } finally {
+      r.child.kill('SIGINT');
+      bare.closeAllConnections();
+      bare.close();
+    }
+    expect(await r.exited).toBe(0);
+  });
+
+  it('installed without @bigcommerce/stencil-paper-handlebars (and with no other package): one line with the command to run', async () => {
+    // The package's published files, alone: nothing in node_modules above them.
+    const root = packageRoot();
+    const dir = mkdtempSync(join(tmpdir(), 'no-peer-'));
+    try {
+      for (const entry of ['package.json', 'dist', 'src', 'templates', 'assets/current-customer']) {
+        cpSync(join(root, entry), join(dir, entry), { recursive: true });
+      }
+      const r = run(['--port', '0', '--backend-port', '0'], {}, join(dir, 'dist', 'cli.js'));
+      expect(await r.exited).toBe(1);
+      expect(r.stderr()).toBe(
+        "stencil-current-customer dev: the dev command needs @bigcommerce/stencil-paper-handlebars: run 'npm install --save-dev @bigcommerce/stencil-paper-handlebars'\n",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits non-zero with one error line for a --theme that is not a theme', async () => {

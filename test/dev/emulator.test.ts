@@ -173,8 +173,10 @@ describe('storefront emulator over HTTP on 127.0.0.1', () => {
 
   it('never redirects off the storefront after log in', async () => {
     const response = await fetch(url('/login?redirect=//evil.example/'), {
+      method: 'POST',
       redirect: 'manual',
     });
+    expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/');
   });
 

@@ -22,6 +22,7 @@ describe('dev options', () => {
       panel: true,
       showSecret: false,
       secretGenerated: true,
+      secretOnCommandLine: false,
       help: false,
       storeHash: DEFAULT_STORE_HASH,
       endpoint: undefined,
@@ -58,6 +59,7 @@ describe('dev options', () => {
       clientId: 'abc123',
       clientSecret: 's3cret-value',
       secretGenerated: false,
+      secretOnCommandLine: true,
       tokenTtl: 20,
       theme: '/tmp/theme',
       csp: false,
@@ -81,6 +83,7 @@ describe('dev options', () => {
       clientId: 'from-env',
       clientSecret: 'env-secret-123',
       secretGenerated: false,
+      secretOnCommandLine: false,
       tokenTtl: 60,
       theme: '/tmp/env-theme',
     });
@@ -88,6 +91,10 @@ describe('dev options', () => {
       port: 4200,
       clientId: 'flag',
     });
+    // A flag over the variable is still on the command line, for `ps` to show.
+    expect(parseDevOptions(['--client-secret', 'flag-secret-1'], env).secretOnCommandLine).toBe(
+      true,
+    );
   });
 
   it.each([

@@ -1,7 +1,13 @@
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+// The emulator's tokens, signed with node:crypto, checked against jose (the independent reference, a dev
+// dependency only): jose verifies them, and signs the same claims to the same bytes.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CUSTOMERS, recentlyPurchased } from '../../src/dev/customers.js';
-import { signCustomerToken, type TokenSettings } from '../../src/dev/token.js';
+import { signCustomerToken, type TokenSettings, tokenClaims } from '../../src/dev/token.js';
+import { packageRoot } from '../../src/paths.js';
 
 const settings: TokenSettings = {
   clientId: 'client-abc',
@@ -15,7 +21,7 @@ const customer = DEMO_CUSTOMERS[0] as (typeof DEMO_CUSTOMERS)[number];
 describe('emulator token', () => {
   it("is HS256 with BigCommerce's claims, signed with the client secret", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const jwt = await signCustomerToken(customer, settings, now);
+    const jwt = signCustomerToken(customer, settings, now);
     expect(decodeProtectedHeader(jwt)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const { payload } = await jwtVerify(jwt, new TextEncoder().encode(settings.clientSecret), {
       algorithms: ['HS256'],
@@ -42,7 +48,7 @@ describe('emulator token', () => {
   });
 
   it('honours the configured lifetime', async () => {
-    const jwt = await signCustomerToken(customer, { ...settings, ttl: 20 }, 1_000_000);
+    const jwt = signCustomerToken(customer, { ...settings, ttl: 20 }, 1_000_000);
     const { payload } = await jwtVerify(jwt, new TextEncoder().encode(settings.clientSecret), {
       currentDate: new Date(1_000_010_000),
     });
@@ -50,10 +56,61 @@ describe('emulator token', () => {
   });
 
   it('does not verify with another secret', async () => {
-    const jwt = await signCustomerToken(customer, settings);
+    const jwt = signCustomerToken(customer, settings);
     await expect(
       jwtVerify(jwt, new TextEncoder().encode('another-secret-entirely')),
     ).rejects.toThrow(/signature/);
+  });
+
+  it('is byte for byte what jose signs, and jose verifies it, for any secret, customer and lifetime', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 80, unit: 'grapheme' }),
+        fc.record({
+          id: fc.integer({ min: 1, max: 2 ** 31 }),
+          email: fc.string({ maxLength: 40, unit: 'grapheme' }),
+          customer_group_id: fc.integer({ min: 0, max: 1000 }),
+        }),
+        fc.integer({ min: 1, max: 900 }),
+        async (clientSecret, someone, ttl) => {
+          const mine = { ...settings, clientSecret, ttl };
+          const now = Math.floor(Date.now() / 1000);
+          const jwt = signCustomerToken(someone, mine, now);
+          const key = new TextEncoder().encode(clientSecret);
+          const reference = await new SignJWT({ ...tokenClaims(someone, mine, now) })
+            .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+            .sign(key);
+          expect(jwt).toBe(reference);
+          const { payload } = await jwtVerify(jwt, key, { algorithms: ['HS256'] });
+          expect(payload.customer).toEqual({
+            id: someone.id,
+            email: someone.email,
+            group_id: String(someone.customer_group_id),
+          });
+        },
+      ),
+      { numRuns: 200, seed: 20261207 },
+    );
+  });
+
+  it('no file the package ships imports jose (the dev command signs with node:crypto)', () => {
+    const root = packageRoot();
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? files(join(dir, entry.name))
+          : /\.(ts|js)$/.test(entry.name)
+            ? [join(dir, entry.name)]
+            : [],
+      );
+    const importers = [...files(join(root, 'src')), ...files(join(root, 'dist'))].filter((file) =>
+      /from\s*['"]jose['"]|import\(\s*['"]jose['"]\s*\)/.test(readFileSync(file, 'utf8')),
+    );
+    expect(importers).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    expect(manifest.dependencies ?? {}).toEqual({});
   });
 
   it('gives each customer the same demo purchases every time', () => {

@@ -33,9 +33,17 @@ afterEach(async () => {
 
 const panelState = (t: TestPage) => t.page.getAttribute('#current-customer-emulator', 'data-state');
 
-/** Signs the page's context in as a demo customer and lands on `path`. */
-async function logIn(t: TestPage, emu: Emulator, path = '/'): Promise<void> {
-  await t.page.goto(new URL(`/login?redirect=${encodeURIComponent(path)}`, emu.storefrontUrl).href);
+/**
+ * Signs the page's context in as a demo customer and lands on `path`. The emulator signs in on a POST only
+ * (a GET opens its login page); the context's request shares the page's cookie jar.
+ */
+async function logIn(
+  t: TestPage,
+  emu: Emulator,
+  path = '/',
+): Promise<Awaited<ReturnType<TestPage['page']['goto']>>> {
+  await t.context.request.post(new URL('/login', emu.storefrontUrl).href, { maxRedirects: 0 });
+  return t.page.goto(new URL(path, emu.storefrontUrl).href);
 }
 
 describeBrowser('Current Customer in Chromium', () => {
@@ -163,7 +171,10 @@ describeBrowser('Current Customer in Chromium', () => {
 
     const second = await openPage(browser(), first.context);
     pages.push(second);
-    await second.page.goto(new URL('/logout', emu.storefrontUrl).href);
+    await second.context.request.post(new URL('/logout', emu.storefrontUrl).href, {
+      maxRedirects: 0,
+    });
+    await second.page.goto(emu.storefrontUrl);
     expect(await second.page.locator('[data-log-in]').count()).toBe(1);
     await first.page.bringToFront();
     const postsAtLogout = emu.stats.backend.posts;
@@ -243,7 +254,7 @@ describeBrowser('Current Customer in Chromium', () => {
   it('7. a CSP nonce: the module runs with it; a script tag without it is blocked', async () => {
     const withNonce = await start();
     const t = await open();
-    const response = await t.page.goto(new URL('/login?redirect=/', withNonce.storefrontUrl).href);
+    const response = await logIn(t, withNonce);
     const csp = (await response?.allHeaders())?.['content-security-policy'] ?? '';
     expect(csp).toMatch(/script-src 'nonce-[^']+'/);
     expect(csp).toContain(`connect-src 'self' ${new URL(withNonce.backendUrl).origin}`);
@@ -258,9 +269,7 @@ describeBrowser('Current Customer in Chromium', () => {
       (window as unknown as { cspViolations: string[] }).cspViolations = seen;
       document.addEventListener('securitypolicyviolation', (event) => seen.push(event.blockedURI));
     });
-    await u.page.goto(new URL('/login?redirect=/', without.storefrontUrl).href, {
-      waitUntil: 'load',
-    });
+    await logIn(u, without);
     const html = await u.page.content();
     expect(html).toContain('current-customer.min.js');
     await waitFor(

@@ -7,12 +7,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { chromium } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/dev/emulator.js';
 import { DROP_IN_FILE, packageRoot } from '../../src/paths.js';
 import { createCurrentCustomerHandler, toNodeListener } from '../../src/server/index.js';
 import { type TempTheme, tempTheme } from '../dev/helpers.js';
 import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
   describeBrowser,
   openPage,
   postFromPage,
@@ -99,13 +102,15 @@ describeBrowser('The emulator in Chromium', () => {
     return t;
   }
 
-  const logIn = (t: TestPage, emu: Emulator, customer?: number, path = '/') =>
-    t.page.goto(
-      new URL(
-        `/login?redirect=${encodeURIComponent(path)}${customer ? `&customer=${customer}` : ''}`,
-        emu.storefrontUrl,
-      ).href,
-    );
+  /** Opens `path` as a guest and logs in with the panel's button (a POST), landing back on `path`. */
+  const logIn = async (t: TestPage, storefrontUrl: string, customer = 4927, path = '/') => {
+    await t.page.goto(new URL(path, storefrontUrl).href);
+    await Promise.all([
+      t.page.waitForEvent('load'),
+      t.page.locator(`[data-panel-log-in="${customer}"]`).click(),
+    ]);
+    expect(new URL(t.page.url()).pathname).toBe(path);
+  };
 
   it('--endpoint: your backend, configured from the printed environment, receives and verifies the token', async () => {
     // The developer's backend: listening first (its URL goes to --endpoint), configured from the output.
@@ -128,8 +133,12 @@ describeBrowser('The emulator in Chromium', () => {
     const cli = join(packageRoot(), 'dist', 'cli.js');
     const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
       process.execPath,
-      [cli, 'dev', '--port', '0', '--endpoint', endpoint, '--client-secret', 'e2e-own-secret-1'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      [cli, 'dev', '--port', '0', '--endpoint', endpoint],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // The secret from the environment, as the docs say: a flag would show in `ps`.
+        env: { ...process.env, CURRENT_CUSTOMER_CLIENT_SECRET: 'e2e-own-secret-1' },
+      },
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     cleanups.push(async () => {
@@ -159,7 +168,7 @@ describeBrowser('The emulator in Chromium', () => {
     const storefront = /^storefront:\s+(\S+)$/m.exec(out)?.[1] as string;
 
     const t = await open();
-    await t.page.goto(new URL('/login?customer=5012&redirect=/', storefront).href);
+    await logIn(t, storefront, 5012);
     await waitFor(() => verified.length >= 1, 'your backend to verify a token');
     expect(verified).toEqual([{ id: 5012, storeHash: env.STORE_HASH }]);
     await waitFor(
@@ -178,7 +187,7 @@ describeBrowser('The emulator in Chromium', () => {
   it("switching customers in two tabs: the first tab, drawn for Jane, hears `changed` and never takes Sam's identity", async () => {
     const emu = await start({ tokenTtl: 3 });
     const first = await open();
-    await logIn(first, emu, 4927);
+    await logIn(first, emu.storefrontUrl, 4927);
     await waitFor(() => emu.stats.backend.verified >= 1, 'the first verified POST');
 
     const second = await openPage(browser(), first.context);
@@ -223,7 +232,7 @@ describeBrowser('The emulator in Chromium', () => {
   it('current.jwt 500: four attempts with backoff, then error storefront_http_500, no POST', async () => {
     const emu = await start({ faults: { storefront: { kind: '500' } } });
     const t = await open();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     expect(await firstError(t)).toBe('storefront_http_500');
     const log = emu.stats.storefront.tokenLog;
     expect(log.map((e) => e.status)).toEqual([500, 500, 500, 500]);
@@ -235,7 +244,7 @@ describeBrowser('The emulator in Chromium', () => {
   it('current.jwt 429 with Retry-After: 2: waits as told between four attempts, then storefront_http_429', async () => {
     const emu = await start({ faults: { storefront: { kind: '429', seconds: 2 } } });
     const t = await open();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     expect(await firstError(t)).toBe('storefront_http_429');
     const log = emu.stats.storefront.tokenLog;
     expect(log.map((e) => e.status)).toEqual([429, 429, 429, 429]);
@@ -253,7 +262,7 @@ describeBrowser('The emulator in Chromium', () => {
     await t.page.waitForLoadState();
     expect(emu.faults.storefront).toEqual({ kind: 'html' });
 
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     expect(await firstError(t)).toBe('token_malformed');
     expect(emu.stats.storefront.tokenLog.map((e) => e.status)).toEqual([200]);
     expect(emu.stats.storefront.tokensIssued).toBe(0);
@@ -265,7 +274,7 @@ describeBrowser('The emulator in Chromium', () => {
   it('current.jwt 302 to the login page: followed, token_malformed, no POST', async () => {
     const emu = await start({ faults: { storefront: { kind: '302' } } });
     const t = await open();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     expect(await firstError(t)).toBe('token_malformed');
     expect(emu.stats.storefront.tokenLog.map((e) => e.status)).toEqual([302]);
     expect(emu.stats.storefront.loginPages).toBe(1);
@@ -277,7 +286,7 @@ describeBrowser('The emulator in Chromium', () => {
     const emu = await start({ faults: { storefront: { kind: 'slow', seconds: 2 } } });
     const t = await open();
     const started = Date.now();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     await waitFor(() => emu.stats.backend.verified >= 1, 'a verified POST', 15_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
     expect(emu.stats.storefront.tokenRequests).toBe(1);
@@ -313,7 +322,7 @@ describeBrowser('The emulator in Chromium', () => {
   it('backend 401: one fresh token and one more POST, then backend_http_401', async () => {
     const emu = await start({ faults: { backend: { kind: '401' } } });
     const t = await open();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     expect(await firstError(t)).toBe('backend_http_401');
     expect(emu.stats.storefront.tokensIssued).toBe(2);
     expect(emu.stats.backend.posts).toBe(2);
@@ -323,7 +332,7 @@ describeBrowser('The emulator in Chromium', () => {
   it('backend 503 with Retry-After: 2: four POSTs spaced as told, then backend_http_503', async () => {
     const emu = await start({ faults: { backend: { kind: '503', seconds: 2 } } });
     const t = await open();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     expect(await firstError(t)).toBe('backend_http_503');
     const posts = emu.stats.backend.log.filter((e) => e.method === 'POST');
     expect(posts.map((e) => e.status)).toEqual([503, 503, 503, 503]);
@@ -336,7 +345,7 @@ describeBrowser('The emulator in Chromium', () => {
     const emu = await start({ faults: { backend: { kind: 'slow', seconds: 2 } } });
     const t = await open();
     const started = Date.now();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     await waitFor(
       async () => (await heard(t)).some((e) => e.type === 'response'),
       'the late response',
@@ -358,7 +367,7 @@ describeBrowser('The emulator in Chromium', () => {
     theme = tempTheme(true);
     const emu = await start({ theme: theme.dir });
     const t = await open();
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     await waitFor(() => emu.stats.backend.verified >= 1, 'a verified POST');
     expect(await t.page.locator('[data-edited]').count()).toBe(0);
 
@@ -381,13 +390,137 @@ describeBrowser('The emulator in Chromium', () => {
     t.page.on('response', (response) => {
       if (response.url().endsWith(`/${DROP_IN_FILE}`)) statuses.push(response.status());
     });
-    await logIn(t, emu);
+    await logIn(t, emu.storefrontUrl);
     await waitFor(() => statuses.length >= 1, 'the drop-in request');
     expect(statuses).toEqual([404]);
     expect(await t.page.evaluate(() => 'StencilCurrentCustomer' in window)).toBe(false);
     expect(await t.page.locator('[data-panel-warning]').textContent()).toContain(
       `npx stencil-current-customer install ${theme.dir}`,
     );
+    expect(emu.stats.storefront.tokenRequests).toBe(0);
+  });
+  /** The package's handler as the developer's own backend, configured with `overrides`; returns its endpoint. */
+  async function ownBackend(overrides: {
+    clientId?: string;
+    allowedOrigins?: string[];
+  }): Promise<{ endpoint: string; configure(emu: Emulator): void }> {
+    let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const own: Server = createServer((req, res) => {
+      if (listener) listener(req, res);
+      else res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          own.closeAllConnections();
+          own.close(() => resolve());
+        }),
+    );
+    return {
+      endpoint: `http://127.0.0.1:${(own.address() as AddressInfo).port}/current-customer`,
+      configure(emu) {
+        listener = toNodeListener(
+          createCurrentCustomerHandler({
+            clientId: overrides.clientId ?? emu.clientId,
+            clientSecret: emu.clientSecret,
+            storeHash: emu.storeHash,
+            allowedOrigins: overrides.allowedOrigins ?? [emu.storefrontOrigin],
+          }),
+        ) as typeof listener;
+      },
+    };
+  }
+
+  const panelField = (t: TestPage, name: string) =>
+    t.page.locator(`#current-customer-emulator [data-field="${name}"]`).textContent();
+
+  it('--endpoint whose allowedOrigins lacks the storefront: the panel and the console name the origin to add', async () => {
+    const own = await ownBackend({ allowedOrigins: ['https://store-abc123.mybigcommerce.com'] });
+    const emu = await start({ endpoint: own.endpoint, checkBackend: false });
+    own.configure(emu);
+    const t = await open();
+    await logIn(t, emu.storefrontUrl);
+    expect(await firstError(t, 20_000)).toBe('network');
+    const fix = `add '${emu.storefrontOrigin}' to allowedOrigins`;
+    await waitFor(
+      async () => (await panelField(t, 'error'))?.includes(fix) === true,
+      'the explanation in the panel',
+    );
+    expect(await panelField(t, 'error')).toMatch(/^network: /);
+    expect(await panelField(t, 'backend-check')).toContain(fix);
+    expect(t.console.some((line) => line.startsWith('warning: ') && line.includes(fix))).toBe(true);
+    expect(t.pageErrors).toEqual([]);
+  }, 40_000);
+
+  it("--endpoint with another client id: the panel shows the backend's error and claim, and the fix", async () => {
+    const own = await ownBackend({ clientId: 'someone-elses-app' });
+    const emu = await start({ endpoint: own.endpoint });
+    own.configure(emu);
+    const t = await open();
+    await logIn(t, emu.storefrontUrl);
+    expect(await firstError(t)).toBe('backend_http_401');
+    // The claim is named by handlers from 0.2 on; an older one's answer gives the same fix without it.
+    const fix = new RegExp(`claim_invalid.*its clientId (must be|is) '${emu.clientId}'`);
+    await waitFor(
+      async () => fix.test((await panelField(t, 'error')) ?? ''),
+      'the refusal explained in the panel',
+    );
+    expect(await panelField(t, 'error')).toMatch(
+      /^backend_http_401: refused the emulator's token: 401 claim_invalid/,
+    );
+    expect(t.console.some((line) => line.startsWith('warning: ') && fix.test(line))).toBe(true);
+    expect(t.pageErrors).toEqual([]);
+  });
+
+  it("another site can neither set faults nor log in, and a rebound host name gets 421 (the review's repros)", async () => {
+    const emu = await start();
+    // A browser that resolves evil.test to this machine, as a DNS rebinding attacker arranges.
+    const rules = 'MAP evil.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
+    const rebinding = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        ...CHROMIUM_ARGS.filter((arg) => !arg.startsWith('--host-resolver-rules=')),
+        `--host-resolver-rules=${rules}`,
+      ],
+    });
+    cleanups.push(() => rebinding.close());
+    const attacker: Server = createServer((req, res) => {
+      const target = emu.storefrontUrl;
+      const pages: Record<string, string> = {
+        '/faults': `<form method="post" action="${target}__emulator/faults"><input name="storefront" value="500"></form><script>document.forms[0].submit()</script>`,
+        '/login': `<script>location.href = ${JSON.stringify(`${target}login?customer=4927`)}</script>`,
+        '/login-post': `<form method="post" action="${target}login"><input name="customer" value="4927"></form><script>document.forms[0].submit()</script>`,
+      };
+      res.writeHead(200, { 'content-type': 'text/html' }).end(pages[req.url ?? ''] ?? '');
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+    const evil = `http://evil.test:${(attacker.address() as AddressInfo).port}`;
+
+    const t = await openPage(rebinding);
+    pages.push(t);
+    await t.page.goto(`${evil}/faults`);
+    await t.page.waitForURL(`${emu.storefrontUrl}__emulator/faults`, { timeout: 5_000 });
+    expect(await t.page.locator('body').textContent()).toContain(
+      `refused: POST /__emulator/faults came from another site (Sec-Fetch-Site: cross-site).`,
+    );
+    expect(emu.faults.storefront).toEqual({ kind: 'none' });
+
+    await t.page.goto(`${evil}/login`);
+    await t.page.waitForURL(/\/login\?customer=4927$/, { timeout: 5_000 });
+    await t.page.goto(`${evil}/login-post`);
+    await t.page.waitForURL(`${emu.storefrontUrl}login`, { timeout: 5_000 });
+    expect(await t.page.locator('body').textContent()).toContain('came from another site');
+    expect(emu.stats.storefront.logins).toBe(0);
+    expect(await t.context.cookies(emu.storefrontUrl)).toEqual([]);
+
+    // The storefront under the attacker's name: refused before any page or token.
+    const rebound = await t.page.goto(
+      `http://evil.test:${new URL(emu.storefrontUrl).port}/customer/current.jwt?app_client_id=${emu.clientId}`,
+    );
+    expect(rebound?.status()).toBe(421);
+    expect(await rebound?.text()).toMatch(/^refused: Host 'evil\.test:\d+'\./);
     expect(emu.stats.storefront.tokenRequests).toBe(0);
   });
 });

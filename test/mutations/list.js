@@ -14,6 +14,76 @@
 
 /** @type {Mutation[]} */
 export const MUTATIONS = [
+  // The emulator (the dev command): safe to run with a real secret.
+  {
+    id: 'emulator-any-host',
+    rule: 'the storefront emulator answers requests for any Host (DNS rebinding mints real tokens)',
+    file: 'src/dev/storefront.ts',
+    search: 'checkHost(request, port()) ??',
+    replace: 'null ??',
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'repro: a rebinding page' },
+  },
+  {
+    id: 'emulator-cross-site-post',
+    rule: 'another origin may log in, log out or set faults with a POST',
+    file: 'src/dev/storefront.ts',
+    search: ': checkSameOrigin(request));',
+    replace: ': null);',
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'repro: a cross-site form POST' },
+  },
+  {
+    id: 'emulator-same-site-post',
+    rule: 'a page on another port of 127.0.0.1 (the same site) may drive the emulator',
+    file: 'src/dev/request-guard.ts',
+    search: "new Set(['same-origin', 'none'])",
+    replace: "new Set(['same-origin', 'same-site', 'none'])",
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'refuses Sec-Fetch-Site cross-site' },
+  },
+  {
+    id: 'emulator-get-login',
+    rule: 'GET /login?customer=<id> signs in (a cross-site top-level navigation carries the Lax cookie)',
+    file: 'src/dev/storefront.ts',
+    search: "if (method === 'POST') return leaving ? logout(request) : login(request);",
+    replace:
+      "if (method === 'POST' || url.searchParams.has('customer')) return leaving ? logout(request) : login(request);",
+    tests: { file: 'test/dev/request-guard.test.ts', name: 'repro: GET /login?customer=4927' },
+  },
+  {
+    id: 'emulator-token-signing-input',
+    rule: "the emulator's HS256 signature covers header.payload exactly as jose does",
+    file: 'src/dev/token.ts',
+    search: '.update(input)',
+    replace: ".update(input + '.')",
+    tests: { file: 'test/dev/token.test.ts', name: 'byte for byte what jose signs' },
+  },
+  {
+    id: 'backend-check-any-origin',
+    rule: "the backend check accepts an Access-Control-Allow-Origin for another origin than the storefront's",
+    file: 'src/dev/backend-check.ts',
+    search: "if (allowed === origin || allowed === '*') return null;",
+    replace: 'if (allowed !== null) return null;',
+    tests: { file: 'test/dev/backend-check.test.ts', name: 'allows another origin says which' },
+  },
+  {
+    id: 'backend-check-ignores-claim',
+    rule: 'a refused token\'s claim (the backend\'s {"claim": "aud"}) is shown',
+    file: 'src/dev/backend-check.ts',
+    search: "...(typeof body?.claim === 'string' ? { claim: body.claim.slice(0, 100) } : {}),",
+    replace: '',
+    tests: {
+      file: 'test/dev/backend-check.test.ts',
+      name: 'reads the claim when the backend names it',
+    },
+  },
+  {
+    id: 'dev-secret-flag-silent',
+    rule: '--client-secret warns that other local users can read it, naming the environment variable',
+    file: 'src/dev/command.ts',
+    search: 'if (options.secretOnCommandLine) console.warn',
+    replace: 'if (false) console.warn',
+    tests: { file: 'test/dev/command.test.ts', name: 'warns to prefer the environment variable' },
+    build: true,
+  },
   // The browser module.
   {
     id: 'secrecy-error-cause',
@@ -129,10 +199,73 @@ export const MUTATIONS = [
     id: 'hmac-no-compare',
     rule: 'the HMAC is compared with the signature',
     file: 'src/server/hmac.ts',
-    search:
-      'signature.length === SIGNATURE_BYTES && nodeCrypto.timingSafeEqual(expected, signature)',
-    replace: 'signature.length === SIGNATURE_BYTES',
+    search: 'return nodeCrypto.timingSafeEqual(expected, signature);',
+    replace: 'return true;',
     tests: { file: 'test/server/verifier.test.ts', name: 'signature_invalid' },
+  },
+  {
+    id: 'hmac-rotation-first-only',
+    rule: 'during a rotation, the second secret is tried when the first does not match',
+    file: 'src/server/hmac.ts',
+    search: '(next !== undefined && matches(next, signingInput, signature))',
+    replace: 'false',
+    tests: {
+      file: 'test/server/verifier.test.ts',
+      name: 'accepts a token signed with either secret',
+    },
+  },
+  {
+    id: 'store-hash-shape-off',
+    rule: "a store hash is checked for BigCommerce's shape at creation",
+    file: 'src/server/store.ts',
+    search: "if (typeof value === 'string' && STORE_HASH_SHAPE.test(value)) return undefined;",
+    replace: "if (typeof value === 'string' && value.trim() !== '') return undefined;",
+    tests: { file: 'test/server/verifier.test.ts', name: 'saying what a store hash looks like' },
+  },
+  {
+    id: 'verifier-then-outside-try',
+    rule: "a store lookup's answer, its then getter included, is read inside the verdict's error handling",
+    file: 'src/server/verifier.ts',
+    edits: [
+      { search: '    pending = isThenable(answer);\n', replace: '' },
+      {
+        search: '  if (!pending) return answer',
+        replace: '  pending = isThenable(answer);\n  if (!pending) return answer',
+      },
+    ],
+    tests: { file: 'test/server/verifier.test.ts', name: 'then getter throws' },
+  },
+  {
+    id: 'node-timeout-ignores-complete',
+    rule: 'a body that has arrived whole is not late, however long the handler takes',
+    file: 'src/server/node.ts',
+    search: 'if (exchange.ended || exchange.answered || req.complete === true) return undefined;',
+    replace: 'if (exchange.ended || exchange.answered) return undefined;',
+    tests: { file: 'test/server/node.test.ts', name: 'slow after the body has arrived' },
+  },
+  {
+    id: 'node-bodyless-not-complete',
+    rule: 'a request without a body is complete on arrival: its answer keeps the connection open',
+    file: 'src/server/node-request.ts',
+    search: "return length === undefined || length === '0';",
+    replace: 'return false;',
+    tests: { file: 'test/server/node.test.ts', name: 'answers every pipelined request' },
+  },
+  {
+    id: 'node-userinfo-kept',
+    rule: 'userinfo is dropped from the URL the callbacks get',
+    file: 'src/server/node-request.ts',
+    search: "  if (url.username !== '' || url.password !== '') {",
+    replace: '  if (false) {',
+    tests: { file: 'test/server/handler-paths.test.ts', name: 'userinfo' },
+  },
+  {
+    id: 'body-limit-miscounted',
+    rule: "the Fetch handler's body limit counts every chunk",
+    file: 'src/server/body.ts',
+    search: 'total += value.byteLength;',
+    replace: 'total = value.byteLength;',
+    tests: { file: 'test/server/handler.test.ts', name: 'stops reading a stream past 8 KiB' },
   },
   {
     id: 'jws-alg-none',
@@ -166,7 +299,7 @@ export const MUTATIONS = [
   },
   {
     id: 'cors-no-max-age',
-    rule: 'a preflight answer may be cached for 600 s (Access-Control-Max-Age)',
+    rule: 'a preflight answer may be cached for 7200 s (Access-Control-Max-Age)',
     file: 'src/server/cors.ts',
     search: "    'access-control-max-age': PREFLIGHT_MAX_AGE,\n",
     replace: '',

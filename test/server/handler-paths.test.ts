@@ -106,8 +106,8 @@ async function urlOf(configuration: Configuration, path: PathName): Promise<stri
   if (known !== undefined) return known;
   const handler = createCurrentCustomerHandler({
     ...baseOptions,
-    ...(configurations[configuration] as Partial<CurrentCustomerHandlerOptions>),
-  });
+    ...configurations[configuration],
+  } as CurrentCustomerHandlerOptions);
   const listener = toNodeListener(
     path === 'direct path' ? handler : (request: Request) => handler(request),
     { bodyTimeoutMs: BODY_TIMEOUT_MS },
@@ -144,14 +144,18 @@ function send(
   method: string,
   headers: Record<string, string>,
   body: Body,
+  target?: (url: URL) => string,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = { ...headers };
+    const options = target
+      ? { method, headers: outgoing, path: target(new URL(url)) }
+      : { method, headers: outgoing };
     if (body.kind === 'whole' || body.kind === 'slow') {
       outgoing['content-length'] = String(Buffer.byteLength(body.text));
     }
     if (body.kind === 'stalled') outgoing['content-length'] = String(body.declared);
-    const req = httpRequest(url, { method, headers: outgoing }, (res) => {
+    const req = httpRequest(url, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -189,10 +193,15 @@ interface Case {
   answer?: unknown;
   /** Header values the answer must have; `null`: the header must be absent. */
   answerHeaders?: Record<string, string | null>;
+  /** The request target, when not the URL's path (an absolute-form target, say). */
+  target?: (url: URL) => string;
 }
 
 const fromStore = { origin: STOREFRONT, 'content-type': 'application/json' };
 const json = (token: string): Body => ({ kind: 'whole', text: JSON.stringify({ token }) });
+/** The browser module's default POST: the token alone as text/plain, a CORS simple request. */
+const asText = { origin: STOREFRONT, 'content-type': 'text/plain;charset=UTF-8' };
+const text = (token: string): Body => ({ kind: 'whole', text: token });
 const withCors = {
   'access-control-allow-origin': STOREFRONT,
   'access-control-expose-headers': 'Retry-After',
@@ -213,7 +222,11 @@ beforeAll(async () => {
   tokens.expired = await sign(claims({ iat: NOW - 2000, exp: NOW - 1100 }));
   tokens.otherStore = await sign(claims({ store_hash: 'attackertrial', sub: 'attackertrial' }));
   tokens.hs512 = await sign(claims(), CLIENT_SECRET, { alg: 'HS512' });
+  tokens.otherAudience = await sign(claims({ aud: 'another-app-client-id' }));
 });
+
+/** A text body of exactly the limit: the token, then spaces. */
+const paddedText = (): string => `${token}${' '.repeat(MAX_BODY_BYTES - token.length)}`;
 
 const padded = (): string => {
   const fits = JSON.stringify({ token, p: '' });
@@ -259,7 +272,7 @@ const cases: Case[] = [
       'access-control-allow-origin': 'http://localhost:3000',
       'access-control-allow-methods': 'POST, OPTIONS',
       'access-control-allow-headers': 'content-type, authorization',
-      'access-control-max-age': '600',
+      'access-control-max-age': '7200',
       allow: 'POST, OPTIONS',
       vary: 'Origin',
     },
@@ -336,7 +349,7 @@ const cases: Case[] = [
     answer: { error: 'method_not_allowed' },
     answerHeaders: { allow: 'POST, OPTIONS' },
   },
-  ...['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx'].map(
+  ...['text/html', 'application/x-www-form-urlencoded', 'application/jsonx'].map(
     (type): Case => ({
       name: `content type ${type}: 415`,
       headers: { ...fromStore, 'content-type': type },
@@ -373,6 +386,112 @@ const cases: Case[] = [
       answerHeaders: withCors,
     }),
   ),
+  {
+    name: 'a valid token as text/plain (no preflight): 200, the default answer, CORS headers',
+    headers: asText,
+    body: text,
+    status: 200,
+    answer: defaultAnswer,
+    answerHeaders: { ...withCors, 'content-type': 'application/json; charset=utf-8' },
+  },
+  {
+    name: 'text/plain with whitespace around the token, Text/Plain spelled any way: 200',
+    headers: { ...asText, 'content-type': 'Text/Plain ; charset=utf-8' },
+    body: (token) => ({ kind: 'whole', text: `\r\n\t ${token} \n\n` }),
+    status: 200,
+    answer: defaultAnswer,
+  },
+  ...(
+    [
+      ['', 'token_missing'],
+      [' \r\n\t ', 'token_missing'],
+    ] as const
+  ).map(
+    ([body, code]): Case => ({
+      name: `text/plain ${JSON.stringify(body)}: 400 ${code}`,
+      headers: asText,
+      body: () => ({ kind: 'whole', text: body }),
+      status: 400,
+      answer: { error: code },
+      answerHeaders: withCors,
+    }),
+  ),
+  {
+    name: 'text/plain holding JSON: 401 token_malformed',
+    headers: asText,
+    body: (token) => ({ kind: 'whole', text: `{"token":"${token}"}` }),
+    status: 401,
+    answer: { error: 'token_malformed' },
+  },
+  {
+    name: 'a text/plain body of exactly 8 KiB: read',
+    headers: asText,
+    body: () => ({ kind: 'whole', text: paddedText() }),
+    status: 200,
+  },
+  {
+    name: 'a text/plain content-length over 8 KiB: 413',
+    headers: asText,
+    body: () => ({ kind: 'whole', text: `${paddedText()} ` }),
+    status: 413,
+    answer: { error: 'payload_too_large' },
+    answerHeaders: withCors,
+  },
+  {
+    name: 'an endless chunked text/plain body: 413, and the connection is closed without reading it all',
+    headers: asText,
+    body: () => ({ kind: 'endless' }),
+    status: 413,
+    answer: { error: 'payload_too_large' },
+    answerHeaders: { connection: 'close' },
+  },
+  {
+    name: 'a text/plain POST from another origin (a simple request, no preflight): 403',
+    headers: { ...asText, origin: EVIL },
+    body: text,
+    status: 403,
+    answer: { error: 'origin_not_allowed' },
+    answerHeaders: noCors,
+  },
+  {
+    name: 'a token for another client id: 401 claim_invalid naming aud',
+    headers: asText,
+    body: () => text(tokens.otherAudience ?? ''),
+    status: 401,
+    answer: { error: 'claim_invalid', claim: 'aud' },
+    answerHeaders: withCors,
+  },
+  {
+    name: 'a Host with userinfo: dropped from the URL the callbacks get, never 500',
+    configuration: 'readsRequest',
+    headers: { ...asText, host: 'user@app.example.com' },
+    body: text,
+    status: 200,
+    answer: {
+      id: 4927,
+      isRequest: true,
+      method: 'POST',
+      path: '/api/current-customer',
+      shop: null,
+      bodyUsed: true,
+    },
+  },
+  {
+    name: 'an absolute-form target with user:pass@: dropped from the URL the callbacks get, never 500',
+    configuration: 'readsRequest',
+    headers: asText,
+    body: text,
+    target: (url) => `http://user:pass@${url.host}${url.pathname}`,
+    status: 200,
+    answer: {
+      id: 4927,
+      isRequest: true,
+      method: 'POST',
+      path: '/api/current-customer',
+      shop: null,
+      bodyUsed: true,
+    },
+  },
   {
     name: 'a bare Authorization: Bearer: 400 token_missing',
     headers: { origin: STOREFRONT, authorization: 'Bearer' },
@@ -529,7 +648,7 @@ describe.each(cases)('$name', (c) => {
     if (c.headers === undefined || (!('authorization' in headers) && body.kind === 'none')) {
       if (c.method === undefined) headers.authorization = `Bearer ${token}`;
     }
-    const answer = await send(url, c.method ?? 'POST', headers, body);
+    const answer = await send(url, c.method ?? 'POST', headers, body, c.target);
     answers.set(path, answer);
     expect(answer.status).toBe(c.status);
     if (c.answer !== undefined) {
@@ -551,6 +670,35 @@ describe.each(cases)('$name', (c) => {
 });
 
 describe('the direct path', () => {
+  it('is taken for a handler made by another copy of the module (a dual CommonJS and ES module install)', async () => {
+    // The built entry is a second module instance, with module state of its own: the endpoint must be found
+    // through the handler itself, not through a map held by one copy. Needs `npm run build`.
+    const built = (await import(
+      '../../dist/server.js' as string
+    )) as typeof import('../../src/server/index.js');
+    const handler = built.createCurrentCustomerHandler(baseOptions);
+    const server = createServer(toNodeListener(handler) as Parameters<typeof createServer>[1]);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const requests = vi.fn();
+    const Original = globalThis.Request;
+    globalThis.Request = class extends Original {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args);
+        requests();
+      }
+    };
+    try {
+      const answer = await send(url, 'POST', fromStore, json(token));
+      expect(answer.status).toBe(200);
+      // The Fetch path would have built a Request for the handler.
+      expect(requests).not.toHaveBeenCalled();
+    } finally {
+      globalThis.Request = Original;
+    }
+  });
+
   it('builds no Request for an answer whose callbacks do not ask for one', async () => {
     const built = vi.fn();
     const Original = globalThis.Request;

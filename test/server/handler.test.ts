@@ -56,7 +56,10 @@ function listen(listener: RequestListener): Promise<Running> {
 
 const running: Running[] = [];
 async function serve(overrides: Partial<CurrentCustomerHandlerOptions> = {}): Promise<string> {
-  const handler = createCurrentCustomerHandler({ ...baseOptions, ...overrides });
+  const handler = createCurrentCustomerHandler({
+    ...baseOptions,
+    ...overrides,
+  } as CurrentCustomerHandlerOptions);
   const server = await listen(toNodeListener(handler));
   running.push(server);
   return server.url;
@@ -164,7 +167,7 @@ describe('the handler through toNodeListener on a real http server', () => {
     expect(response.headers.get('access-control-allow-headers')).toBe(
       'content-type, authorization',
     );
-    expect(response.headers.get('access-control-max-age')).toBe('600');
+    expect(response.headers.get('access-control-max-age')).toBe('7200');
     expect(response.headers.get('vary')).toBe('Origin');
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
   });
@@ -246,8 +249,8 @@ describe('the handler through toNodeListener on a real http server', () => {
     },
   );
 
-  it('refuses a body that is not JSON with 415', async () => {
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+  it('refuses a body that is neither JSON nor text/plain with 415', async () => {
+    for (const type of ['text/html', 'application/x-www-form-urlencoded', 'application/jsonx']) {
       const response = await post(JSON.stringify({ token }), { 'content-type': type });
       expect(response.status).toBe(415);
       expect(await response.json()).toEqual({ error: 'unsupported_media_type' });
@@ -282,17 +285,19 @@ describe('the handler through toNodeListener on a real http server', () => {
   });
 
   it('refuses a token that fails verification with 401 and its code', async () => {
-    const cases: [string, string][] = [
+    const cases: [string, string, string?][] = [
       [await sign(claims(), 'wrong-secret'), 'signature_invalid'],
       [await sign(claims({ iat: NOW - 2000, exp: NOW - 1100 })), 'token_expired'],
-      [await sign(claims({ aud: 'other' })), 'claim_invalid'],
+      [await sign(claims({ aud: 'other' })), 'claim_invalid', 'aud'],
+      [await sign(claims({ operation: 'other' })), 'claim_invalid', 'operation'],
       [await sign(claims(), CLIENT_SECRET, { alg: 'HS512' }), 'algorithm_not_allowed'],
       ['not-a-token', 'token_malformed'],
     ];
-    for (const [bad, code] of cases) {
+    for (const [bad, code, claim] of cases) {
       const response = await post(JSON.stringify({ token: bad }));
       expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ error: code });
+      // A claim failure names the claim: it tells nothing the token does not.
+      expect(await response.json()).toEqual(claim ? { error: code, claim } : { error: code });
       expect(response.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
     }
   });
@@ -420,8 +425,14 @@ describe('the handler as a plain Fetch API function', () => {
   it('stops reading a stream past 8 KiB even without content-length', async () => {
     let pulled = 0;
     let cancelled = false;
+    // Ends after 4 MiB, so that a limit counted wrong makes this test fail, not read forever.
+    const END = 4 * 1024 * 1024;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
+        if (pulled >= END) {
+          controller.close();
+          return;
+        }
         pulled += 1000;
         controller.enqueue(new Uint8Array(1000).fill(32));
       },
@@ -443,14 +454,16 @@ describe('the handler as a plain Fetch API function', () => {
 
   it('refuses configuration errors at creation, with a TypeError naming the option', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ allowedOrigins: undefined }, /"allowedOrigins" is required/],
-      [{ allowedOrigins: ['*'] }, /"allowedOrigins" entries .*"\*"/],
-      [{ allowedOrigins: ['https://*.example.com'] }, /"allowedOrigins" entries/],
-      [{ allowedOrigins: ['store.example.com'] }, /"allowedOrigins" entries/],
-      [{ allowedOrigins: ['https://store.example.com/path'] }, /"allowedOrigins" entries/],
-      [{ allowedOrigins: ['http://store.example.com'] }, /"allowedOrigins" entries .*https/],
-      [{ allowedOrigins: ['http://localhost.example.com'] }, /"allowedOrigins" entries/],
-      [{ allowedOrigins: ['ftp://localhost'] }, /"allowedOrigins" entries/],
+      [{ allowedOrigins: undefined }, /"allowedOrigins" must be .*a list .*\(got nothing\)/],
+      [{ allowedOrigins: 42 }, /"allowedOrigins" must be .*\(got the number 42\)/],
+      [{ allowedOrigins: ['*'] }, /"allowedOrigins\[0\]" must be .*\(got the string "\*"\)/],
+      [{ allowedOrigins: ['https://*.example.com'] }, /"allowedOrigins\[0\]" must be/],
+      [{ allowedOrigins: [STOREFRONT, 'store.example.com'] }, /"allowedOrigins\[1\]" must be/],
+      [{ allowedOrigins: ['https://store.example.com/path'] }, /"allowedOrigins\[0\]" .*no path/],
+      [{ allowedOrigins: ['http://store.example.com'] }, /"allowedOrigins\[0\]" .*https/],
+      [{ allowedOrigins: ['http://localhost.example.com'] }, /"allowedOrigins\[0\]" must be/],
+      [{ allowedOrigins: ['ftp://localhost'] }, /"allowedOrigins\[0\]" must be/],
+      [{ allowedOrigins: 'http://store.example.com' }, /"allowedOrigins" must be an https origin/],
       [{ clientSecret: '' }, /"clientSecret" is required/],
       [{ clientSecret: ' \t\n' }, /"clientSecret" .*only whitespace/],
       [{ clientSecret: new Uint8Array([32, 32]) }, /"clientSecret"/],
@@ -459,7 +472,9 @@ describe('the handler as a plain Fetch API function', () => {
       [{ allowAnyStore: true }, /either "storeHash" or "allowAnyStore: true", not both/],
       [{ storeHash: [] }, /"storeHash" must be/],
       [{ onCustomer: 'yes' }, /"onCustomer" must be a function/],
-      [{ onError: 42 }, /"onError" must be a function/],
+      [{ onError: 42 }, /"onError" must be a function \(got the number 42\)/],
+      [{ onRefusal: 'log' }, /"onRefusal" must be a function \(got the string "log"\)/],
+      [{ allowCredentials: 'yes' }, /"allowCredentials" must be true or false/],
     ];
     for (const [overrides, message] of bad) {
       const create = () =>
@@ -669,7 +684,7 @@ describe('CORS headers on every answer to an allowed origin', () => {
         await handler(new Request('https://app.example.com/', { headers: { origin: STOREFRONT } })),
       ],
       [413, await handler(request(json, 'x'.repeat(MAX_BODY_BYTES + 1)))],
-      [415, await handler(request({}, '{}'))],
+      [415, await handler(request({ 'content-type': 'application/xml' }, '{}'))],
       [500, await failing(request({ authorization: `Bearer ${token}` }))],
       [
         204,
@@ -725,5 +740,290 @@ describe('CORS headers on every answer to an allowed origin', () => {
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-expose-headers')).toBeNull();
+  });
+});
+
+describe('text/plain bodies, the browser module default', () => {
+  it('reads the token alone, with whitespace around it', async () => {
+    const handler = createCurrentCustomerHandler(baseOptions);
+    for (const body of [token, ` \r\n${token}\n`]) {
+      const response = await handler(request({}, body));
+      expect(response.headers.get('content-type'), 'fetch sets text/plain;charset=UTF-8').toMatch(
+        /^application\/json/,
+      );
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ id: 4927, store: STORE_HASH });
+    }
+  });
+
+  it('refuses bytes that are not UTF-8 as a malformed token (401), never a 500', async () => {
+    const handler = createCurrentCustomerHandler(baseOptions);
+    const bytes = new Uint8Array([0xff, 0xfe, 0x2e, 0x80]);
+    const response = await handler(
+      new Request('https://app.example.com/api', {
+        method: 'POST',
+        headers: { origin: STOREFRONT, 'content-type': 'text/plain' },
+        body: bytes,
+      }),
+    );
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: 'token_malformed' });
+  });
+
+  it('refuses a disallowed Origin with 403 before reading the body, verifying or calling onCustomer', async () => {
+    const lookup = vi.fn(() => true);
+    const onCustomer = vi.fn(() => ({}));
+    const handler = createCurrentCustomerHandler({ ...baseOptions, storeHash: lookup, onCustomer });
+    // A cross-site page can send this POST without a preflight: the handler is the only guard.
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new TextEncoder().encode(token));
+        controller.close();
+      },
+    });
+    const response = await handler(
+      new Request('https://app.example.com/api', {
+        method: 'POST',
+        headers: { origin: EVIL, 'content-type': 'text/plain;charset=UTF-8' },
+        body,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'origin_not_allowed' });
+    expect(lookup).not.toHaveBeenCalled();
+    expect(onCustomer).not.toHaveBeenCalled();
+    // The stream's first pull happens when it starts; the handler asked for nothing more.
+    expect(pulled).toBeLessThanOrEqual(1);
+    // The same request from the storefront reaches both.
+    const allowed = await handler(request({ 'content-type': 'text/plain;charset=UTF-8' }, token));
+    expect(allowed.status).toBe(200);
+    expect(lookup).toHaveBeenCalledTimes(1);
+    expect(onCustomer).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('allowedOrigins given as one string', () => {
+  it('is a list of that one origin', async () => {
+    const handler = createCurrentCustomerHandler({ ...baseOptions, allowedOrigins: STOREFRONT });
+    const ok = await handler(request({ authorization: `Bearer ${token}` }));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(STOREFRONT);
+    const other = await handler(
+      request({ authorization: `Bearer ${token}`, origin: 'https://store.example.co' }),
+    );
+    expect(other.status).toBe(403);
+  });
+});
+
+describe('configuration problems', () => {
+  it('are reported at once, the verifier and the handler options in one TypeError', () => {
+    const secret = 'super-secret-value';
+    const create = () =>
+      createCurrentCustomerHandler({
+        clientId: CLIENT_ID,
+        clientSecret: secret,
+        storeHash: 'https://store-abc123.mybigcommerce.com',
+        allowedOrigins: ['https://store.example.com/'],
+        onRefusal: console,
+        onError: 'log',
+      } as unknown as CurrentCustomerHandlerOptions);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(
+      /^stencil-current-customer\/server: 3 configuration problems:\n {2}- "storeHash" must be a store hash: .*did you mean "abc123"\?\n {2}- "onError" must be a function \(got the string "log"\)\n {2}- "onRefusal" must be a function \(got an object\)$/,
+    );
+    expect(create).not.toThrow(new RegExp(secret));
+  });
+});
+
+describe('onRefusal', () => {
+  type Served = { url: string; refusals: unknown[]; errors: unknown[] };
+  const served = new Map<string, Served>();
+  const SECRET_NEXT = 'next-client-secret-1b7d';
+  const tokens: Record<string, string> = {};
+
+  /** The handler served on one of toNodeListener's paths, recording every refusal. */
+  async function serveObserved(path: 'direct' | 'fetch', extra = {}): Promise<Served> {
+    const key = `${path} ${JSON.stringify(Object.keys(extra))}`;
+    const known = served.get(key);
+    if (known) return known;
+    const refusals: unknown[] = [];
+    const errors: unknown[] = [];
+    const handler = createCurrentCustomerHandler({
+      ...baseOptions,
+      clientSecret: [CLIENT_SECRET, SECRET_NEXT],
+      onRefusal: (refusal) => {
+        refusals.push(refusal);
+      },
+      onError: (error) => {
+        errors.push(error);
+      },
+      ...extra,
+    } as CurrentCustomerHandlerOptions);
+    const listener = toNodeListener(path === 'direct' ? handler : (r: Request) => handler(r), {
+      bodyTimeoutMs: 200,
+    });
+    const server = await listen(listener as RequestListener);
+    running.push(server);
+    const result = { url: server.url, refusals, errors };
+    served.set(key, result);
+    return result;
+  }
+
+  beforeAll(async () => {
+    tokens.otherAudience = await sign(claims({ aud: 'another-client-id' }));
+    tokens.wrongSecret = await sign(claims(), 'wrong-secret');
+  });
+
+  /** One request over node:http to `target`, its answer once complete. */
+  const ask = (
+    target: string,
+    method: string,
+    headers: Record<string, string>,
+    body?: string,
+    declared?: number,
+  ): Promise<RawAnswer> =>
+    new Promise((resolve, reject) => {
+      const outgoing = { ...headers };
+      if (body !== undefined) outgoing['content-length'] = String(declared ?? body.length);
+      const req = httpRequest(target, { method, headers: outgoing }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
+        );
+      });
+      req.on('error', declared === undefined ? reject : () => {});
+      req.setTimeout(5000, () => reject(new Error('no answer')));
+      if (declared !== undefined) req.write(body ?? '');
+      else req.end(body);
+    });
+
+  const text = { origin: STOREFRONT, 'content-type': 'text/plain' };
+
+  it.each(['direct', 'fetch'] as const)(
+    'is called for every refused request on the %s path, with code, status, origin and claim, never the token',
+    async (path) => {
+      const { url: target, refusals, errors } = await serveObserved(path);
+      const exchanges: [number, () => Promise<RawAnswer>][] = [
+        [200, () => ask(target, 'POST', text, token)],
+        [
+          204,
+          () =>
+            ask(target, 'OPTIONS', { origin: STOREFRONT, 'access-control-request-method': 'POST' }),
+        ],
+        [403, () => ask(target, 'POST', { ...text, origin: EVIL }, token)],
+        [
+          403,
+          () => ask(target, 'OPTIONS', { origin: EVIL, 'access-control-request-method': 'POST' }),
+        ],
+        [405, () => ask(target, 'GET', { origin: STOREFRONT })],
+        [415, () => ask(target, 'POST', { ...text, 'content-type': 'text/html' }, token)],
+        [400, () => ask(target, 'POST', { ...text, 'content-type': 'application/json' }, '{')],
+        [400, () => ask(target, 'POST', text, '   ')],
+        [401, () => ask(target, 'POST', text, tokens.otherAudience)],
+        [401, () => ask(target, 'POST', text, tokens.wrongSecret)],
+        [413, () => ask(target, 'POST', text, 'x'.repeat(MAX_BODY_BYTES + 1))],
+      ];
+      for (const [status, exchange] of exchanges) expect((await exchange()).status).toBe(status);
+      const expected = [
+        { code: 'origin_not_allowed', status: 403, origin: EVIL },
+        { code: 'origin_not_allowed', status: 403, origin: EVIL },
+        { code: 'method_not_allowed', status: 405, origin: STOREFRONT },
+        { code: 'unsupported_media_type', status: 415, origin: STOREFRONT },
+        { code: 'invalid_json', status: 400, origin: STOREFRONT },
+        { code: 'token_missing', status: 400, origin: STOREFRONT },
+        { code: 'claim_invalid', status: 401, origin: STOREFRONT, claim: 'aud' },
+        { code: 'signature_invalid', status: 401, origin: STOREFRONT },
+        { code: 'payload_too_large', status: 413, origin: STOREFRONT },
+      ];
+      expect(refusals).toEqual(
+        expected.map((refusal) => ({ ...refusal, message: expect.any(String) })),
+      );
+      expect((refusals[6] as { message: string }).message).toMatch(/"aud"/);
+      const logged = JSON.stringify(refusals);
+      for (const secretOrToken of [
+        token,
+        tokens.otherAudience,
+        tokens.wrongSecret,
+        CLIENT_SECRET,
+        SECRET_NEXT,
+      ]) {
+        expect(logged).not.toContain(secretOrToken);
+      }
+      expect(errors).toEqual([]);
+    },
+  );
+
+  it("is called for the direct path's own answers too: a late body (408) and TRACE (405)", async () => {
+    const { url: target, refusals } = await serveObserved('direct');
+    refusals.length = 0;
+    expect((await ask(target, 'TRACE', { origin: STOREFRONT })).status).toBe(405);
+    const late = await ask(target, 'POST', text, token.slice(0, 10), 2000);
+    expect(late.status).toBe(408);
+    expect(refusals).toEqual([
+      { code: 'method_not_allowed', status: 405, origin: STOREFRONT, message: expect.any(String) },
+      { code: 'request_timeout', status: 408, origin: STOREFRONT, message: expect.any(String) },
+    ]);
+  });
+
+  it('is called for a failed store lookup (503) and a failing onCustomer (500)', async () => {
+    const handler = createCurrentCustomerHandler({
+      ...baseOptions,
+      storeHash: () => {
+        throw new Error('store database down');
+      },
+      onError: () => {},
+      onRefusal: (refusal) => {
+        refusals.push(refusal);
+      },
+    });
+    const refusals: unknown[] = [];
+    const failed = await handler(request({ authorization: `Bearer ${token}` }));
+    expect(failed.status).toBe(503);
+    const throwing = createCurrentCustomerHandler({
+      ...baseOptions,
+      onCustomer: () => {
+        throw new Error('database down');
+      },
+      onError: () => {},
+      onRefusal: (refusal) => {
+        refusals.push(refusal);
+      },
+    });
+    expect((await throwing(request({ authorization: `Bearer ${token}` }))).status).toBe(500);
+    expect(refusals).toEqual([
+      {
+        code: 'store_lookup_failed',
+        status: 503,
+        claim: 'store_hash',
+        origin: STOREFRONT,
+        message: expect.any(String),
+      },
+      { code: 'internal_error', status: 500, origin: STOREFRONT, message: expect.any(String) },
+    ]);
+  });
+
+  it('that throws is reported to onError and changes nothing in the answer', async () => {
+    const errors: unknown[] = [];
+    const failure = new Error('log sink down');
+    const handler = createCurrentCustomerHandler({
+      ...baseOptions,
+      onRefusal: () => {
+        throw failure;
+      },
+      onError: (error) => {
+        errors.push(error);
+      },
+    });
+    const response = await handler(request({ authorization: `Bearer ${tokens.otherAudience}` }));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: 'claim_invalid', claim: 'aud' });
+    expect(errors).toEqual([failure]);
   });
 });

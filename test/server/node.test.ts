@@ -313,6 +313,24 @@ describe('bodyTimeoutMs', () => {
     client.socket.destroy();
   });
 
+  it('answers a handler that is slow after the body has arrived whole: no 408', async () => {
+    // The handler reads nothing for 4 timeouts: the body has arrived (req.complete) but is unread.
+    const port = await listen(
+      toNodeListener(
+        async (request) => {
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          return new Response(`echo ${await request.text()}`);
+        },
+        { bodyTimeoutMs: 100 },
+      ),
+    );
+    const client = await rawClient(port, slowHead(7), 'arrived');
+    await vi.waitFor(() => expect(client.received()).toMatch(/\r\n\r\n/), { timeout: 3000 });
+    await vi.waitFor(() => expect(client.received()).toMatch(/echo arrived$/), { timeout: 1000 });
+    expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
+    client.socket.destroy();
+  });
+
   it('refuses a bodyTimeoutMs that is not a positive number', () => {
     const handler = createCurrentCustomerHandler(baseOptions);
     for (const bodyTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '10']) {
@@ -349,7 +367,118 @@ describe('the failure stages of the general path', () => {
 
   it('refuses a handler that is not a function with a TypeError naming toNodeListener', () => {
     expect(() => toNodeListener('handler' as unknown as () => Promise<Response>)).toThrow(
-      /^stencil-current-customer\/server: toNodeListener needs a handler function$/,
+      /^stencil-current-customer\/server: toNodeListener needs a handler function, .*\(got the string "handler"\)$/,
     );
   });
+});
+
+/** One answer read from a raw connection. */
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * The complete answers at the start of what a connection received, in order: each framed by its content-length
+ * (none for 204). Stops at an incomplete one.
+ */
+function parseAnswers(received: string): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  let rest = received;
+  for (;;) {
+    const headEnd = rest.indexOf('\r\n\r\n');
+    if (headEnd < 0) return answers;
+    const [statusLine = '', ...lines] = rest.slice(0, headEnd).split('\r\n');
+    const status = Number(statusLine.split(' ')[1]);
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    if (headers['transfer-encoding'] !== undefined) throw new Error('a chunked answer');
+    const length = status === 204 ? 0 : Number(headers['content-length']);
+    if (Number.isNaN(length)) throw new Error(`an answer without content-length: ${statusLine}`);
+    const bodyStart = headEnd + 4;
+    if (rest.length < bodyStart + length) return answers;
+    answers.push({ status, headers, body: rest.slice(bodyStart, bodyStart + length) });
+    rest = rest.slice(bodyStart + length);
+  }
+}
+
+describe('keep-alive over one raw connection', () => {
+  const EVIL = 'https://evil.example.net';
+  const request = (method: string, headers: string[], body = ''): string =>
+    [`${method} /api/current-customer HTTP/1.1`, 'host: 127.0.0.1', ...headers, '', body].join(
+      '\r\n',
+    );
+
+  /** Requests without a body (preflights, Bearer POSTs, refusals), then one with a body, pipelined. */
+  const pipelined = (): { text: string; statuses: number[] } => {
+    const preflight = ['access-control-request-method: POST'];
+    const requests: [number, string][] = [
+      [204, request('OPTIONS', [`origin: ${STOREFRONT}`, ...preflight])],
+      [200, request('POST', [`origin: ${STOREFRONT}`, `authorization: Bearer ${token}`])],
+      [
+        200,
+        request('POST', [
+          `origin: ${STOREFRONT}`,
+          `authorization: Bearer ${token}`,
+          'content-length: 0',
+        ]),
+      ],
+      [403, request('OPTIONS', [`origin: ${EVIL}`, ...preflight])],
+      [403, request('POST', [`origin: ${EVIL}`, `authorization: Bearer ${token}`])],
+      [405, request('GET', [`origin: ${STOREFRONT}`])],
+      [
+        200,
+        request(
+          'POST',
+          [
+            `origin: ${STOREFRONT}`,
+            'content-type: text/plain;charset=UTF-8',
+            `content-length: ${token.length}`,
+          ],
+          token,
+        ),
+      ],
+    ];
+    return {
+      text: requests.map(([, text]) => text).join(''),
+      statuses: requests.map(([status]) => status),
+    };
+  };
+
+  it.each([
+    ['the direct path', (handler: (request: Request) => Promise<Response>) => handler],
+    [
+      'the Fetch path',
+      (handler: (request: Request) => Promise<Response>) => (request: Request) => handler(request),
+    ],
+  ])(
+    'answers every pipelined request on %s, keeps the connection open, and serves the next one on it',
+    async (_path, wrap) => {
+      const port = await listen(toNodeListener(wrap(createCurrentCustomerHandler(baseOptions))));
+      const { text, statuses } = pipelined();
+      const client = await rawClient(port, text);
+      await vi.waitFor(
+        () => expect(parseAnswers(client.received())).toHaveLength(statuses.length),
+        {
+          timeout: 3000,
+        },
+      );
+      const answers = parseAnswers(client.received());
+      expect(answers.map((answer) => answer.status)).toEqual(statuses);
+      for (const answer of answers) expect(answer.headers.connection).not.toBe('close');
+      // Still open: one more request on the same connection is answered.
+      expect(client.socket.destroyed).toBe(false);
+      client.socket.write(request('OPTIONS', [`origin: ${STOREFRONT}`]));
+      await vi.waitFor(
+        () => expect(parseAnswers(client.received())).toHaveLength(statuses.length + 1),
+        { timeout: 3000 },
+      );
+      expect(client.socket.destroyed).toBe(false);
+      client.socket.destroy();
+    },
+  );
 });

@@ -50,7 +50,7 @@ async function refusal(
   extra: Partial<VerifierOptions> = {},
   preferNodeCrypto = true,
 ): Promise<CurrentCustomerTokenError> {
-  const verify = createVerifier({ ...options, ...extra, preferNodeCrypto });
+  const verify = createVerifier({ ...options, ...extra, preferNodeCrypto } as VerifierOptions);
   try {
     await verify(token as string);
   } catch (error) {
@@ -71,6 +71,38 @@ describe.each(implementations)('the verifier with %s', (_name, preferNodeCrypto)
 
   it('runs the implementation it was asked for', () => {
     expect(verifier().implementation).toBe(preferNodeCrypto ? 'node-crypto' : 'web-crypto');
+  });
+
+  describe('with two secrets during a rotation', () => {
+    const NEXT_SECRET = 'next-client-secret-8c2e61d0b5a4';
+    const rotating = (clientSecret: VerifierOptions['clientSecret']) =>
+      createVerifier({ ...options, preferNodeCrypto, clientSecret });
+
+    it('accepts a token signed with either secret, given as strings or bytes', async () => {
+      const byOld = await sign();
+      const byNext = await sign(claims(), NEXT_SECRET);
+      for (const secrets of [
+        [CLIENT_SECRET, NEXT_SECRET],
+        [NEXT_SECRET, CLIENT_SECRET],
+        [new TextEncoder().encode(CLIENT_SECRET), NEXT_SECRET],
+      ]) {
+        const verify = rotating(secrets);
+        expect(await verify(byOld)).toEqual(expected());
+        expect(await verify(byNext)).toEqual(expected());
+      }
+      // A list of one is the one secret.
+      expect(await rotating([CLIENT_SECRET])(byOld)).toEqual(expected());
+      await expect(rotating([CLIENT_SECRET])(byNext)).rejects.toMatchObject({
+        code: 'signature_invalid',
+      });
+    });
+
+    it('refuses a token signed with neither: signature_invalid', async () => {
+      const verify = rotating([CLIENT_SECRET, NEXT_SECRET]);
+      const error = await verify(await sign(claims(), 'a-third-secret')).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'signature_invalid' });
+      expect(String((error as Error).message)).not.toContain(NEXT_SECRET);
+    });
   });
 
   describe('accepts', () => {
@@ -388,6 +420,16 @@ describe.each(implementations)('the verifier with %s', (_name, preferNodeCrypto)
         },
       ],
       ['rejects', () => Promise.reject(new Error('database unreachable'))],
+      [
+        'answers a value whose then getter throws',
+        () =>
+          ({
+            // biome-ignore lint/suspicious/noThenProperty: a thenable whose then getter throws is the case tested
+            get then() {
+              throw new Error('database unreachable');
+            },
+          }) as unknown as boolean,
+      ],
     ])(
       'refuses with store_lookup_failed, the error as cause, when the lookup %s',
       async (_how, lookup) => {
@@ -415,7 +457,7 @@ describe('configuration', () => {
     [{ ...key, clockToleranceSeconds: 86_400 }, /"clockToleranceSeconds"/],
     [{ ...key, storeHash: [] }, /"storeHash" must be/],
     [{ ...key, storeHash: '' }, /"storeHash" must be/],
-    [{ ...key, storeHash: ['abc', ' '] }, /"storeHash" must be/],
+    [{ ...key, storeHash: ['abc', ' '] }, /"storeHash\[1\]" must be a store hash/],
     [{ ...key, storeHash: 42 }, /"storeHash" must be/],
     [{ clientId: 'c', clientSecret: 's' }, /"storeHash" is required.*"allowAnyStore: true"/],
     [{ ...key, storeHash: undefined, allowAnyStore: false }, /"storeHash" is required/],
@@ -430,8 +472,70 @@ describe('configuration', () => {
     expect(create).toThrow(/^stencil-current-customer\/server: /);
   });
 
+  it.each([
+    ['stores/abc123', /did you mean "abc123"\?/],
+    ['https://store-abc123.mybigcommerce.com', /did you mean "abc123"\?/],
+    ['https://api.bigcommerce.com/stores/abc123/v3/', /did you mean "abc123"\?/],
+    [' abc123', /\(got the string " abc123"\)$/],
+    ['abc123\n', /\(got the string "abc123\\n"\)$/],
+    ['ABC123', /\(got the string "ABC123"\)$/],
+  ])('refuses the store hash %j, saying what a store hash looks like', (storeHash, hint) => {
+    const create = () => createVerifier({ ...key, storeHash });
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(
+      /^stencil-current-customer\/server: "storeHash" must be a store hash: lowercase letters and digits, such as "abc123"/,
+    );
+    expect(create).toThrow(hint);
+    // In a list too, naming the entry.
+    expect(() => createVerifier({ ...key, storeHash: ['abc123', storeHash] })).toThrow(
+      /"storeHash\[1\]" must be a store hash/,
+    );
+  });
+
+  it('reports every problem at once, in one TypeError naming each option and what was given', () => {
+    const secret = 'super-secret-value';
+    let thrown: unknown;
+    try {
+      createVerifier({
+        clientId: 42,
+        clientSecret: [secret, 'next-secret', 'a-third-secret'],
+        storeHash: 'stores/abc123',
+        clockToleranceSeconds: '30',
+        now: 'today',
+      } as unknown as VerifierOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    const lines = String((thrown as Error).message).split('\n');
+    expect(lines[0]).toBe('stencil-current-customer/server: 5 configuration problems:');
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}- "clientId" is required .*\(got the number 42\)$/),
+      expect.stringMatching(
+        /^ {2}- "clientSecret" as a list .*one or two secrets \(got a list of 3\)$/,
+      ),
+      expect.stringMatching(/^ {2}- "clockToleranceSeconds" must be .*\(got the string "30"\)$/),
+      expect.stringMatching(/^ {2}- "now" must be a function \(got the string "today"\)$/),
+      expect.stringMatching(/^ {2}- "storeHash" must be a store hash: .*did you mean "abc123"\?$/),
+    ]);
+    expect(String((thrown as Error).message)).not.toContain(secret);
+  });
+
+  it.each([
+    [[], /"clientSecret" as a list .*\(got a list of 0\)/],
+    [['a', 'b', 'c'], /at most|one or two secrets \(got a list of 3\)/],
+    [['super-secret-value', ' '], /"clientSecret\[1\]" is required .*\(got a string\)/],
+    [[42], /"clientSecret\[0\]" is required .*\(got a number\)/],
+  ])('refuses the secret list %j: one or two secrets, none blank', (clientSecret, message) => {
+    const create = () => createVerifier({ ...key, clientSecret } as unknown as VerifierOptions);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(message);
+    expect(create).not.toThrow(/super-secret-value/);
+  });
+
   it('throws the same for the one-shot form, synchronously', () => {
-    expect(() => verifyCurrentCustomerToken('a.b.c', { clientId: 'c', clientSecret: 's' })).toThrow(
+    const noStoreRule = { clientId: 'c', clientSecret: 's' } as VerifierOptions;
+    expect(() => verifyCurrentCustomerToken('a.b.c', noStoreRule)).toThrow(
       /"storeHash" is required/,
     );
   });

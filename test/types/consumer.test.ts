@@ -59,7 +59,7 @@ const global = window.StencilCurrentCustomer;
 if (global) global.clients['a']?.stop();
 
 createCurrentCustomer({ appClientId: 'x', endpoint: 'https://app.example.com/' });
-createCurrentCustomerHandler({ clientId: 'x', clientSecret: 's', allowedOrigins: ['https://store.example.com'] });
+createCurrentCustomerHandler({ clientId: 'x', clientSecret: 's', storeHash: 'abc123', allowedOrigins: ['https://store.example.com'] });
 export {};
 `;
 

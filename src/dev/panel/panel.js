@@ -1,6 +1,8 @@
 // The emulator's demo panel: shows, live from the module's `current-customer:*` document events and the
 // emulator's counters, what the Current Customer module is doing. Plain script, no framework; it runs
-// inline with the page's CSP nonce and never sees the raw token (the events carry claims only).
+// inline with the page's CSP nonce and never sees the raw token (the events carry claims only). With the
+// developer's own backend, it explains a network error or a refusal: it asks the emulator to check that backend
+// (POST /__emulator/check-backend) and shows what to change, in the panel and in the browser console.
 (() => {
   const root = document.getElementById('current-customer-emulator');
   const configElement = document.getElementById('current-customer-emulator-config');
@@ -99,15 +101,54 @@
     setState('guest');
     tick();
   });
+  const warn = (line) => console.warn(`current-customer emulator: ${config.backendUrl}: ${line}`);
+
+  /** Asks the emulator to check the developer's backend; shows and logs what it found. */
+  const checkBackend = (withToken) =>
+    fetch(`${config.checkUrl}${withToken ? '?token=1' : ''}`, { method: 'POST', cache: 'no-store' })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((check) => {
+        if (!check) return null;
+        const lines = check.problems.map((problem) => problem.message);
+        show(
+          'backend-check',
+          lines.length ? lines.map((line) => `• ${line}`).join('\n') : 'CORS answers as needed',
+        );
+        for (const line of lines) warn(line);
+        return check;
+      })
+      .catch(() => null);
+
+  /** What a network error or a 4xx from the developer's backend means, once the check says. */
+  const explain = (code) => {
+    if (code === 'network') {
+      const hint = `the page could not read an answer from your backend: it is down, or it refused CORS for ${config.storefrontOrigin} (its allowedOrigins must hold it)`;
+      show('error', `network: ${hint}`);
+      warn(hint);
+      checkBackend(false).then((check) => {
+        const first = check?.problems[0];
+        if (first) show('error', `network: ${first.message}`);
+      });
+    } else if (/^backend_http_4/.test(code)) {
+      checkBackend(true).then((check) => {
+        const refused = check?.problems.find((problem) => problem.kind === 'refused');
+        if (refused) show('error', `${code}: ${refused.message}`);
+      });
+    }
+  };
+
   on('error', (detail) => {
     const error = payloadOf(detail, 'error');
     const code = error && typeof error === 'object' && 'code' in error ? error.code : 'error';
     const message = error && typeof error === 'object' && 'message' in error ? error.message : '';
-    show('error', `${code}${message ? `: ${message}` : ''}`);
+    show('error', `${code}${message && message !== code ? `: ${message}` : ''}`);
     setState('error');
+    if (config.checkUrl) explain(code);
   });
 
   setState(state);
+  // The last check found problems: check again (the backend may be fixed by now), and say what remains.
+  if (config.checkUrl && config.backendProblems.length > 0) checkBackend(false);
   show('customer', config.customer ? `#${config.customer.id} ${config.customer.email}` : 'guest');
   refreshStats();
   setInterval(() => {
