@@ -8,7 +8,7 @@
 // - webkit: WebKitGTK's MiniBrowser through WebKitWebDriver (WebDriver classic, selenium-webdriver) under an
 //   Xvfb of its own. A context is a new session (an ephemeral profile: about 2.5 s to start). WebDriver sets
 //   a cookie only from a page of the cookie's host, so it is set from a blank page on another port of
-//   127.0.0.1 (cookies ignore ports), which leaves the storefront's connection to the first view.
+//   that host (cookies ignore ports), which leaves the storefront's connection to the first view.
 
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,10 +35,14 @@ async function launchChromium() {
   if (!existsSync(executablePath))
     throw new Error(`no Chromium at ${executablePath} (apt-get install -y chromium)`);
   const { chromium } = await import('playwright-core');
-  const probe = await chromium.launch({ executablePath, args: settings.args });
+  // The browser tests' settings resolve nothing but 127.0.0.1; the bench's storefronts are on [::1] too.
+  const args = settings.args.map((arg) =>
+    arg.startsWith('--host-resolver-rules=') ? `${arg}, EXCLUDE ::1, EXCLUDE [::1]` : arg,
+  );
+  const probe = await chromium.launch({ executablePath, args });
   const version = probe.version();
   await probe.close();
-  const template = await chromiumTemplateProfile(chromium, executablePath, settings.args);
+  const template = await chromiumTemplateProfile(chromium, executablePath, args);
   return {
     name: 'chromium',
     version,
@@ -51,10 +55,7 @@ async function launchChromium() {
       cpSync(template, profile, { recursive: true });
       for (const lock of ['SingletonLock', 'SingletonSocket', 'SingletonCookie'])
         rmSync(join(profile, lock), { force: true });
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        args: settings.args,
-      });
+      const context = await chromium.launchPersistentContext(profile, { executablePath, args });
       return {
         setCookie: (cookie) => context.addCookies([cookie]),
         async open() {
@@ -152,17 +153,24 @@ async function launchWebKit() {
     if (!existsSync(path)) throw new Error(`no ${path} (apt-get install -y ${install})`);
   const { Builder } = await import('selenium-webdriver');
   const children = [];
-  const blank = createServer((_, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>blank</title>');
+  // A blank page on each loopback address (127.0.0.1 and ::1), so a cookie can be set for either host.
+  const blanks = ['127.0.0.1', '::1'].map((address) => {
+    const server = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>blank</title>');
+    });
+    return { address, server };
   });
   const stop = async () => {
     for (const child of children) child.kill();
-    blank.closeAllConnections();
-    await new Promise((resolve) => blank.close(resolve));
+    for (const { server } of blanks) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   };
   try {
-    await new Promise((resolve) => blank.listen(0, '127.0.0.1', resolve));
+    for (const { address, server } of blanks)
+      await new Promise((resolve) => server.listen(0, address, resolve));
     const display = `:${100 + (process.pid % 400)}`;
     children.push(
       spawn('/usr/bin/Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
@@ -195,9 +203,18 @@ async function launchWebKit() {
         const driver = await session();
         await driver.manage().setTimeouts({ pageLoad: NAVIGATION_TIMEOUT_MS, script: 60_000 });
         return {
-          async setCookie({ name, value }) {
-            await driver.get(`http://127.0.0.1:${blank.address().port}/`);
-            await driver.manage().addCookie({ name, value, path: '/' });
+          async setCookie({ name, value, url }) {
+            const { hostname } = new URL(url);
+            const blank = blanks.find((b) => hostname.replace(/^\[|\]$/g, '') === b.address);
+            if (!blank) throw new Error(`no blank page for ${hostname}`);
+            await driver.get(`http://${hostname}:${blank.server.address().port}/`);
+            // WebDriver's addCookie sets nothing on [::1] in WebKitGTK 2.50 (no error either); a script
+            // does (without HttpOnly, which the storefront does not read).
+            await driver.executeScript(
+              'document.cookie = arguments[0] + "=" + arguments[1] + "; path=/"',
+              name,
+              value,
+            );
           },
           open: async () => ({
             goto: (url) => driver.get(url),

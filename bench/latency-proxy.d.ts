@@ -1,7 +1,7 @@
 // Types of bench/latency-proxy.js, for the tests that import it.
 export interface LatencyProxy {
   port: number;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (or `http://[::1]:<port>`) */
   origin: string;
   /** Connections opened through the proxy so far. */
   connections: number;
@@ -13,4 +13,6 @@ export function startLatencyProxy(options: {
   target: () => number;
   rttMs: number;
   tls?: boolean;
+  /** The address to listen on: `127.0.0.1` (the default) or `::1`. */
+  host?: string;
 }): Promise<LatencyProxy>;

@@ -20,11 +20,11 @@ import { connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 /**
- * Starts a proxy on 127.0.0.1 (any free port) to `target()` (a port on 127.0.0.1, asked for each new
- * connection, so the proxy can listen before its server does). Resolves `{ port, origin, connections,
- * close() }`; `connections` counts the connections opened through it.
+ * Starts a proxy on `host` (127.0.0.1, or ::1), any free port, to `target()` (a port on 127.0.0.1, asked for
+ * each new connection, so the proxy can listen before its server does). Resolves `{ port, origin,
+ * connections, close() }`; `connections` counts the connections opened through it.
  */
-export function startLatencyProxy({ target, rttMs, tls = false }) {
+export function startLatencyProxy({ target, rttMs, tls = false, host = '127.0.0.1' }) {
   if (!(rttMs >= 0))
     throw new TypeError(`latency proxy: rttMs must be a number >= 0, got ${rttMs}`);
   const oneWay = rttMs / 2;
@@ -47,9 +47,9 @@ export function startLatencyProxy({ target, rttMs, tls = false }) {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       proxy.port = server.address().port;
-      proxy.origin = `http://127.0.0.1:${proxy.port}`;
+      proxy.origin = `http://${host.includes(':') ? `[${host}]` : host}:${proxy.port}`;
       proxy.close = () =>
         new Promise((done) => {
           for (const socket of sockets) socket.destroy();

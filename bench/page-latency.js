@@ -159,7 +159,10 @@ function startCdn() {
   return listenOn(server);
 }
 
-/** The app backend: the package's handler as an app deploys it; counts preflights by origin. */
+/**
+ * The app backend: the package's handler as an app deploys it, allowing the origins `allowedOrigins` accepts;
+ * counts preflights by origin.
+ */
 async function startBackend(allowedOrigins) {
   const { createCurrentCustomerHandler, toNodeListener } = await import(
     pathToFileURL(join(root, 'dist/server.js')).href
@@ -249,13 +252,37 @@ function latencyTheme(row, { cdn, backend }) {
   return dir;
 }
 
-/** The session cookie of the emulator's demo customer, got without a browser. */
+/** The session cookie of the emulator's demo customer, got without a browser (its login form's POST). */
 async function sessionCookie(storefront) {
-  const response = await fetch(new URL('/login?redirect=/', storefront), { redirect: 'manual' });
+  const response = await fetch(new URL('/login', storefront), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'redirect=/',
+    redirect: 'manual',
+  });
   const header = response.headers.get('set-cookie');
   const match = header && /^([^=;\s]+)=([^;]*)/.exec(header);
   if (!match) throw new Error(`log in failed: ${response.status}, no session cookie`);
   return { name: match[1], value: match[2] };
+}
+
+/** The emulator of `row`, on 127.0.0.1 and the port number of its proxy, posting to the backend's proxy. */
+function startRowEmulator(row) {
+  return startEmulator(
+    [
+      '--port',
+      String(row.emulatorPort),
+      '--theme',
+      row.dir,
+      '--endpoint',
+      `${row.backendProxy.origin}/current-customer`,
+      '--client-id',
+      CLIENT_ID,
+      '--store-hash',
+      STORE_HASH,
+    ],
+    { CURRENT_CUSTOMER_CLIENT_SECRET: SECRET },
+  );
 }
 
 /** One view in `tab`: navigation start -> the backend's answer, and what the proxies and backend saw. */
@@ -271,6 +298,8 @@ async function view(tab, url, row, backend) {
         ...answer,
         lockCall: window.__bench.lockCall,
         lockAnswer: window.__bench.lockAnswer,
+        // The demo theme's header says who is logged in: a page for a guest never gets an answer.
+        signedIn: document.querySelector('[data-signed-in]') !== null,
         resources: performance
           .getEntriesByType('resource')
           .map((e) => `${e.name.slice(-40)} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)}`),
@@ -283,8 +312,14 @@ async function view(tab, url, row, backend) {
       })),
     ANSWER_TIMEOUT_MS,
   );
-  if (result.timeout)
-    throw new Error(`${row.name}: no answer in the page after ${ANSWER_TIMEOUT_MS} ms`);
+  if (result.timeout) {
+    const who = result.signedIn
+      ? 'a logged-in page'
+      : 'a guest page (the session cookie was not sent)';
+    throw new Error(
+      `${row.name}: no answer in ${who} after ${ANSWER_TIMEOUT_MS} ms; resources: ${result.resources.join('; ')}`,
+    );
+  }
   if (process.env.BENCH_DEBUG) {
     const { at, lockCall, lockAnswer, page, resources } = result;
     console.log(JSON.stringify({ row: row.name, url, at, lockCall, lockAnswer, page, resources }));
@@ -310,37 +345,40 @@ let cdnServer;
 let backendServer;
 let engine;
 try {
-  const proxy = async (target) => {
-    const started = await startLatencyProxy({ target, rttMs: RTT, tls: TLS });
+  const proxy = async (target, host) => {
+    const started = await startLatencyProxy({ target, rttMs: RTT, tls: TLS, host });
     proxies.push(started);
     return started;
   };
   cdnServer = await startCdn();
+  // Allowed: each page's origin, and its emulator's own (it checks the backend's CORS answers at start).
+  const allowed = new Set();
+  backendServer = await startBackend((origin) => allowed.has(origin));
   for (const row of ROWS) {
-    row.storefrontProxy = await proxy(() => row.emulatorPort);
     row.backendProxy = await proxy(() => backendServer.port);
     row.cdnProxy = await proxy(() => cdnServer.port);
   }
-  backendServer = await startBackend(ROWS.map((row) => row.storefrontProxy.origin));
+  // The emulator answers only a Host of its own port (127.0.0.1, localhost or [::1]), and the proxy does not
+  // rewrite headers. So the storefront's proxy listens on [::1], and its emulator on 127.0.0.1 with the same
+  // port number: the browser's Host, [::1]:<port>, is one the emulator answers.
   for (const row of ROWS) {
-    const dir = latencyTheme(row, { cdn: row.cdnProxy.origin, backend: row.backendProxy.origin });
-    dirs.push(dir);
-    const emulator = await startEmulator([
-      '--theme',
-      dir,
-      '--endpoint',
-      `${row.backendProxy.origin}/current-customer`,
-      '--client-id',
-      CLIENT_ID,
-      '--client-secret',
-      SECRET,
-      '--store-hash',
-      STORE_HASH,
-    ]);
-    emulators.push(emulator);
-    row.emulatorPort = Number(new URL(emulator.storefront).port);
+    for (let attempt = 1; ; attempt++) {
+      const storefrontProxy = await proxy(() => row.emulatorPort, '::1');
+      row.emulatorPort = storefrontProxy.port;
+      allowed.add(storefrontProxy.origin).add(`http://127.0.0.1:${row.emulatorPort}`);
+      row.dir = latencyTheme(row, { cdn: row.cdnProxy.origin, backend: row.backendProxy.origin });
+      dirs.push(row.dir);
+      try {
+        emulators.push(await startRowEmulator(row));
+        row.storefrontProxy = storefrontProxy;
+        break;
+      } catch (error) {
+        // That port was taken on 127.0.0.1: another one.
+        if (attempt >= 3) throw error;
+      }
+    }
     row.url = `${row.storefrontProxy.origin}/`;
-    row.cookie = await sessionCookie(emulator.storefront);
+    row.cookie = await sessionCookie(`http://127.0.0.1:${row.emulatorPort}/`);
     row.results = [];
   }
   engine = await launchEngine(ENGINE);

@@ -40,8 +40,11 @@ export function filler(kb) {
   return `${html}</section>\n`;
 }
 
-/** Starts an emulator (no demo panel: only the module or the floor runs) and resolves its two URLs. */
-export function startEmulator(extraArgs = []) {
+/**
+ * Starts an emulator (no demo panel: only the module or the floor runs), with `env` added to its environment,
+ * and resolves its two URLs.
+ */
+export function startEmulator(extraArgs = [], env = {}) {
   const child = spawn(
     process.execPath,
     [
@@ -54,7 +57,7 @@ export function startEmulator(extraArgs = []) {
       '--no-panel',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
   return new Promise((resolve, reject) => {
     let out = '';
