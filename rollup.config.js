@@ -1,5 +1,7 @@
 // Builds the package:
 // - dist/client.js, dist/server.js, dist/theme.js, dist/cli.js: ESM for Node, bundlers and edge runtimes (dependencies stay external);
+// - dist/client.cjs, dist/server.cjs, dist/theme.cjs: the same sources compiled again as CommonJS, for `require()`
+//   (their declarations, dist/types/**/*.d.cts, are written by scripts/cjs-types.js after tsc);
 // - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, with no dependency inside,
 //   minified, and refused when it grows past the gzip budget.
 import { rmSync } from 'node:fs';
@@ -31,6 +33,21 @@ function emptyDir(dir) {
     name: 'empty-dir',
     buildStart() {
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `import.meta.url` in CommonJS (paths.ts finds the package root with it): the file's own URL, from Node's
+ * __filename, instead of Rollup's shim for browsers and Node alike.
+ */
+function commonJsImportMetaUrl() {
+  return {
+    name: 'cjs-import-meta-url',
+    resolveImportMeta(property, { format }) {
+      if (format === 'cjs' && property === 'url')
+        return "require('node:url').pathToFileURL(__filename).href";
+      return null;
     },
   };
 }
@@ -70,6 +87,35 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
     },
     plugins: [emptyDir('dist'), ts()],
+  },
+  // CommonJS: one implementation, compiled a second time. A project that both imports and requires the package
+  // loads two copies of it (the dual-package hazard), and that is harmless here because no module state matters:
+  // - server: a verifier or handler holds its keys, options and caches in the object createVerifier or
+  //   createCurrentCustomerHandler returns. The one module-level table, endpoint.ts's WeakMap from a handler to
+  //   its endpoint, is a shortcut: a handler made by one copy and given to the other copy's toNodeListener is
+  //   served through the general Fetch path instead, with the same answers.
+  // - theme: reads and writes files, nothing kept between calls.
+  // - client: the state shared by a page lives on `window` (StencilCurrentCustomer), whichever copy made it.
+  // What differs across copies: `instanceof CurrentCustomerTokenError` is false for an error thrown by the other
+  // copy; `error.name` and `error.code` are the same.
+  {
+    input: {
+      client: 'src/client/index.ts',
+      server: 'src/server/index.ts',
+      theme: 'src/theme/index.ts',
+    },
+    external: isBare,
+    output: {
+      dir: 'dist',
+      format: 'cjs',
+      sourcemap: true,
+      entryFileNames: '[name].cjs',
+      chunkFileNames: 'chunks/[name]-[hash].cjs',
+      // Named exports only: `require('stencil-current-customer/server').createVerifier`, no `.default`.
+      exports: 'named',
+      generatedCode: 'es2015',
+    },
+    plugins: [ts(), commonJsImportMetaUrl()],
   },
   {
     input: 'src/client/boot.ts',

@@ -12,7 +12,14 @@ commands:
   doctor <theme-dir>      report what is missing or wrong in a theme's integration
   dev [--theme <dir>]     run the local storefront emulator and demo app backend
 
-run a command with --help for its options; --version prints the package's version`;
+run a command with --help for its options; --version prints the package's version
+
+exit status: 0 done; 1 install or uninstall refused the theme or could not write, doctor found
+a problem, or dev could not start (a theme that is not one, a port in use); 2 the command line is wrong
+(no or an unknown command, an unknown option, a missing or extra argument, a bad option value)`;
+
+/** A command line that is wrong, as every command's usage text states it. */
+const USAGE_ERROR = 2;
 
 /** The version in this package's package.json. */
 function version(): string {
@@ -33,9 +40,13 @@ const commands: Record<string, () => Promise<Command>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
+  if (name === undefined) {
+    console.error(USAGE);
+    return USAGE_ERROR;
+  }
+  if (name === '--help' || name === '-h') {
     console.log(USAGE);
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     console.log(version());
@@ -44,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const load = commands[name];
   if (!load) {
     console.error(`stencil-current-customer: unknown command '${name}'\n\n${USAGE}`);
-    return 1;
+    return USAGE_ERROR;
   }
   return (await load())(args);
 }

@@ -1,6 +1,6 @@
 // The package as its users get it: the built entries behind `exports`, their declarations, and what they import.
 // Needs `npm run build` (which `npm test` runs first).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -8,10 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/paths.js';
 
 const root = packageRoot();
+interface Target {
+  types: string;
+  default: string;
+}
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  exports: Record<string, string | { types: string; import: string }>;
+  exports: Record<string, string | { import: Target; require: Target }>;
   bin: Record<string, string>;
-  dependencies: Record<string, string>;
+  dependencies?: Record<string, string>;
+  main: string;
+  types: string;
 };
 
 /** Every file a declaration file reaches through relative imports, itself included. */
@@ -28,7 +34,8 @@ function declarationGraph(entry: string): string[] {
         ts.isStringLiteral(node.moduleSpecifier) &&
         node.moduleSpecifier.text.startsWith('.')
       ) {
-        visit(join(file, '..', node.moduleSpecifier.text.replace(/\.js$/, '.d.ts')));
+        const specifier = node.moduleSpecifier.text;
+        visit(join(file, '..', specifier.replace(/\.js$/, '.d.ts').replace(/\.cjs$/, '.d.cts')));
       }
     });
   };
@@ -50,13 +57,31 @@ function anyKeywords(file: string): string[] {
   return found;
 }
 
-/** Bare module specifiers a built ES module imports (static and dynamic). */
+/** Bare module specifiers a built module imports (static and dynamic imports, require calls). */
 function bareImports(file: string): string[] {
   const code = readFileSync(file, 'utf8');
-  const specifiers = [...code.matchAll(/(?:^import[^'"]*|\bimport\()\s*['"]([^'"]+)['"]/gm)].map(
-    (match) => match[1] as string,
-  );
+  const specifiers = [
+    ...code.matchAll(/(?:^import[^'"]*|\bimport\(|\brequire\()\s*['"]([^'"]+)['"]/gm),
+  ].map((match) => match[1] as string);
   return specifiers.filter((specifier) => !specifier.startsWith('.'));
+}
+
+/** Bare imports of a built entry and of every chunk it reaches through relative imports and requires. */
+function bareImportsDeep(entry: string): string[] {
+  const seen = new Set<string>();
+  const found = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const match of code.matchAll(
+      /(?:\bfrom|^import|\bimport\(|\brequire\()\s*['"](\.[^'"]+)['"]/gm,
+    ))
+      visit(join(file, '..', match[1] as string));
+    for (const specifier of bareImports(file)) found.add(specifier);
+  };
+  visit(entry);
+  return [...found].sort();
 }
 
 /** The names a declaration entry exports (types and values, re-exports followed). */
@@ -82,9 +107,51 @@ describe('the built package', () => {
   const entries = Object.entries(manifest.exports).filter(([key]) => key !== './package.json');
 
   it.each(entries)('export %s points at files that exist', (_key, target) => {
-    const files = typeof target === 'string' ? [target] : [target.types, target.import];
+    const files =
+      typeof target === 'string'
+        ? [target]
+        : [
+            target.import.types,
+            target.import.default,
+            target.require.types,
+            target.require.default,
+          ];
     for (const file of files) expect(existsSync(join(root, file)), file).toBe(true);
   });
+
+  it.each(['.', './server', './theme'])(
+    'export %s has an ES module build with .d.ts types and a CommonJS build with .d.cts types',
+    (key) => {
+      const target = manifest.exports[key];
+      if (typeof target !== 'object') throw new Error(`export ${key} has no conditions`);
+      expect(Object.keys(target)).toEqual(['import', 'require']);
+      expect(target.import.default).toMatch(/\.js$/);
+      expect(target.import.types).toMatch(/\.d\.ts$/);
+      expect(target.require.default).toMatch(/\.cjs$/);
+      expect(target.require.types).toMatch(/\.d\.cts$/);
+      // The CommonJS build is the same entry compiled again, not a wrapper around the ES module.
+      expect(readFileSync(join(root, target.require.default), 'utf8')).toMatch(/^'use strict';/);
+    },
+  );
+
+  it('"main" and "types" (for resolvers without "exports") are the CommonJS build and its types', () => {
+    const dot = manifest.exports['.'];
+    if (typeof dot !== 'object') throw new Error('export . has no conditions');
+    expect(`./${manifest.main.replace(/^\.\//, '')}`).toBe(dot.require.default);
+    expect(`./${manifest.types.replace(/^\.\//, '')}`).toBe(dot.require.types);
+  });
+
+  it.each(['client', 'server', 'theme'])(
+    'the CommonJS declarations of %s import only CommonJS declarations',
+    (entry) => {
+      const files = declarationGraph(join(root, 'dist/types', entry, 'index.d.cts'));
+      expect(files.length).toBeGreaterThan(1);
+      for (const file of files) {
+        expect(file.endsWith('.d.cts'), file).toBe(true);
+        expect(existsSync(file), file).toBe(true);
+      }
+    },
+  );
 
   it('the bin exists and starts with a shebang', () => {
     for (const file of Object.values(manifest.bin)) {
@@ -92,21 +159,74 @@ describe('the built package', () => {
     }
   });
 
-  it.each(['.', './server'])('the public types of %s hold no `any`', (key) => {
-    const target = manifest.exports[key];
-    if (typeof target !== 'object') throw new Error(`export ${key} has no types`);
-    const files = declarationGraph(join(root, target.types));
-    expect(files.length).toBeGreaterThan(1);
-    expect(files.flatMap(anyKeywords)).toEqual([]);
+  it.each(['.', './server'])(
+    'the public types of %s hold no `any` (ES module and CommonJS)',
+    (key) => {
+      const target = manifest.exports[key];
+      if (typeof target !== 'object') throw new Error(`export ${key} has no types`);
+      for (const types of [target.import.types, target.require.types]) {
+        const files = declarationGraph(join(root, types));
+        expect(files.length).toBeGreaterThan(1);
+        expect(files.flatMap(anyKeywords)).toEqual([]);
+      }
+    },
+  );
+
+  it.each(['dist/server.js', 'dist/server.cjs', 'dist/client.js', 'dist/client.cjs'])(
+    '%s imports nothing, its chunks included: no dependency, nothing Node-only',
+    (file) => {
+      expect(bareImportsDeep(join(root, file))).toEqual([]);
+    },
+  );
+
+  it('the theme entry imports Node built-ins only', () => {
+    for (const file of ['dist/theme.js', 'dist/theme.cjs']) {
+      const found = bareImportsDeep(join(root, file));
+      expect(found.length, file).toBeGreaterThan(0);
+      expect(found.filter((specifier) => !specifier.startsWith('node:'))).toEqual([]);
+    }
   });
 
-  it('the server entry imports nothing: no dependency, nothing Node-only', () => {
-    expect(bareImports(join(root, 'dist/server.js'))).toEqual([]);
+  it('the package has no runtime dependency', () => {
+    expect(manifest.dependencies ?? {}).toEqual({});
   });
 
-  it('the browser entry imports nothing; jose (the emulator signs with it) is the one runtime dependency', () => {
-    expect(bareImports(join(root, 'dist/client.js'))).toEqual([]);
-    expect(Object.keys(manifest.dependencies)).toEqual(['jose']);
+  it('the deep import check follows chunks to a bare import', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scc-imports-'));
+    writeFileSync(join(dir, 'entry.cjs'), "'use strict';\nconst chunk = require('./chunk.cjs');\n");
+    writeFileSync(join(dir, 'chunk.cjs'), "'use strict';\nconst jose = require('jose');\n");
+    expect(bareImportsDeep(join(dir, 'entry.cjs'))).toEqual(['jose']);
+  });
+
+  it('every folder of src/ read at run time (the demo theme, the panel) is in the package', () => {
+    const files = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[] }
+    ).files;
+    const read = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) {
+          const code = readFileSync(path, 'utf8');
+          for (const match of code.matchAll(
+            /join\((?:packageRoot\(\)|\w+), 'src', ((?:'[^']+'(?:, )?)+)\)/g,
+          ))
+            read.add(
+              `src/${[...(match[1] as string).matchAll(/'([^']+)'/g)].map((m) => m[1]).join('/')}`,
+            );
+        }
+      }
+    };
+    walk(join(root, 'src'));
+    expect([...read].sort()).toEqual(
+      expect.arrayContaining(['src/dev/demo-theme', 'src/dev/panel']),
+    );
+    for (const path of read)
+      expect(
+        files.some((entry) => path === entry || path.startsWith(`${entry}/`)),
+        `${path} is read at run time but not in "files"`,
+      ).toBe(true);
   });
 
   it('the drop-in file is self-contained: no import, no require', () => {

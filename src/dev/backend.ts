@@ -1,8 +1,11 @@
 // The demo app backend: another origin, built with this package's own createCurrentCustomerHandler and
 // served through toNodeListener, answering the README's worked example (a greeting and a points balance)
-// with the verified customer and a few demo "recently purchased products". Faults can be injected: slow,
-// 401, 500, 503 with Retry-After, or down (connection refused).
+// with the verified customer. With the emulated store API it is the "recently purchased" example
+// (examples/recently-purchased): its store rule, its store API lookup and its 503s, answering `products`
+// beside the greeting. Faults can be injected: slow, 401, 500, 503 with Retry-After, or down (connection
+// refused).
 import type { Server } from 'node:http';
+import { recentlyPurchasedEndpoint } from '../../examples/recently-purchased/recently-purchased.js';
 import { createCurrentCustomerHandler } from '../server/index.js';
 import { findDemoCustomer, loyaltyPoints, recentlyPurchased } from './customers.js';
 import { type BackendFault, delay } from './faults.js';
@@ -58,6 +61,8 @@ export interface BackendOptions {
   storefrontOrigin(): string;
   stats: BackendStats;
   fault?: BackendFault;
+  /** The store API the example asks (the emulator's own), and its access token. */
+  storeApi?: { base: string; accessToken: string };
 }
 
 export interface Backend {
@@ -78,6 +83,11 @@ export interface DemoAnswer {
   tokenExpiresAt: string;
   verifiedAt: string;
   recentlyPurchased: ReturnType<typeof recentlyPurchased>;
+  /**
+   * The "recently purchased" example's answer (with the store API), newest first. Written out rather than
+   * imported, so the declarations built from this file point nowhere outside the package.
+   */
+  products?: { name: string; url: string; image: string | null; purchasedAt: string }[];
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
@@ -86,18 +96,40 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
   });
 
+/** One fetch of a data: URL: Node's fetch is loaded after it. Never throws. */
+const warmFetch = (): Promise<unknown> =>
+  fetch('data:,').then(
+    (response) => response.arrayBuffer(),
+    () => undefined,
+  );
+
 export async function startBackend(options: BackendOptions): Promise<Backend> {
-  const { stats } = options;
+  const { stats, storeApi } = options;
+  const example = storeApi
+    ? recentlyPurchasedEndpoint({
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        allowedOrigins: [options.storefrontOrigin()],
+        stores: new Map([
+          [options.storeHash, { accessToken: storeApi.accessToken, apiBase: storeApi.base }],
+        ]),
+        onStoreApiError: () => {},
+      })
+    : undefined;
   const verify = createCurrentCustomerHandler({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
-    storeHash: options.storeHash,
+    storeHash: example?.storeHash ?? options.storeHash,
     allowedOrigins: [options.storefrontOrigin()],
-    onCustomer: (verified): DemoAnswer => {
+    onCustomer: async (verified): Promise<DemoAnswer | Response> => {
       const { customer } = verified;
       stats.customers.push(customer.id);
+      // The example's answer first: a store API failure is its 503, for the whole answer.
+      const answer = await example?.onCustomer(verified);
+      if (answer instanceof Response) return answer;
       const firstName = findDemoCustomer(customer.id)?.first_name ?? customer.email;
       return {
+        ...answer,
         greeting: `Welcome back, ${firstName}`,
         points: loyaltyPoints(customer.id),
         customer,
@@ -155,6 +187,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   });
 
   let port = await listen(server, options.port, 'backend', '--backend-port');
+  // Node loads its fetch on the first call (about 0.3 s here): pay that now, not in the first page view's
+  // store API lookup. A data: URL reaches no server, so no store API call is counted.
+  if (example) await warmFetch();
   if (fault.kind === 'down') await close(server);
   return {
     origin: `http://${HOST}:${port}`,

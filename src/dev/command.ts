@@ -5,8 +5,12 @@ import { backendEnvironment, startEmulator } from './emulator.js';
 import { DevError } from './errors.js';
 import { formatFault } from './faults.js';
 import { DEV_USAGE, parseDevOptions, SECRET_FLAG_WARNING } from './options.js';
+import { formatStoreApiFault } from './store-api-fault.js';
 
 const PREFIX = 'stencil-current-customer dev';
+
+/** A wrong command line (an unknown option, a bad value), as every command of the CLI answers it. */
+const USAGE_ERROR = 2;
 
 /** A value quoted for a POSIX shell (and for dotenv files, which read the same quotes). */
 const shellQuote = (value: string): string =>
@@ -26,10 +30,18 @@ export const dev = async (args: string[]): Promise<number> => {
   let started = false;
   try {
     options = parseDevOptions(args);
-    if (options.help) {
-      console.log(DEV_USAGE);
-      return 0;
+  } catch (error) {
+    if (error instanceof DevError) {
+      console.error(`${PREFIX}: ${error.message}`);
+      return USAGE_ERROR;
     }
+    throw error;
+  }
+  if (options.help) {
+    console.log(DEV_USAGE);
+    return 0;
+  }
+  try {
     if (options.secretOnCommandLine) console.warn(`warning: ${SECRET_FLAG_WARNING}`);
     emulator = await startEmulator({
       port: options.port,
@@ -44,6 +56,7 @@ export const dev = async (args: string[]): Promise<number> => {
       endpoint: options.endpoint,
       demoBackend: options.demoBackend,
       faults: { storefront: options.jwtFault, backend: options.backendFault },
+      storeApiFault: options.storeApiFault,
       onThemeReload: (theme) => {
         console.log(`theme reloaded: ${theme.name}`);
         for (const warning of theme.warnings) console.warn(`warning: ${warning}`);
@@ -63,6 +76,7 @@ export const dev = async (args: string[]): Promise<number> => {
   const ownBackend = options.endpoint !== undefined;
   console.log(`storefront:  ${emulator.storefrontUrl}`);
   console.log(`app backend: ${emulator.backendUrl}`);
+  console.log(`store API:   ${emulator.storeApiUrl} (X-Auth-Token: ${emulator.storeApiToken})`);
   if (ownBackend) {
     console.log(
       emulator.demoBackendUrl
@@ -101,6 +115,9 @@ export const dev = async (args: string[]): Promise<number> => {
     console.log(
       `faults: current.jwt ${formatFault(storefront)}, backend ${formatFault(backend)} (change them in the panel)`,
     );
+  }
+  if (emulator.storeApiFault.kind !== 'none') {
+    console.log(`faults: store API ${formatStoreApiFault(emulator.storeApiFault)}`);
   }
   for (const warning of emulator.theme.warnings) console.warn(`warning: ${warning}`);
   started = true;

@@ -27,6 +27,8 @@ import {
   DEFAULT_TOKEN_TTL,
 } from './options.js';
 import { createPanel } from './panel.js';
+import { createStoreApi, emptyStoreApiStats, storeApiPath } from './store-api.js';
+import type { StoreApiFault } from './store-api-fault.js';
 import { createStorefront, emptyStorefrontStats } from './storefront.js';
 import { loadDemoTheme, loadTheme, type Theme } from './theme.js';
 import { type DemoCustomer, signCustomerToken, type TokenSettings } from './token.js';
@@ -60,6 +62,10 @@ export interface EmulatorOptions {
   demoBackend?: boolean;
   /** Faults in force from the start; default none. */
   faults?: Partial<Faults>;
+  /** The emulated store API's fault from the start; default none. */
+  storeApiFault?: StoreApiFault;
+  /** The emulated store API's access token (`X-Auth-Token`); default: random for this emulator. */
+  storeApiToken?: string;
   /** Hears of every theme reload after a change on disk (the dev command prints it). */
   onThemeReload?(theme: Theme): void;
   /**
@@ -84,13 +90,21 @@ export interface Emulator {
   clientSecret: string;
   storeHash: string;
   tokenTtl: number;
+  /** The emulated store API's base URL, e.g. `http://127.0.0.1:3737/stores/dev123/` (then `v2/orders`). */
+  storeApiUrl: string;
+  /** The access token the emulated store API wants in `X-Auth-Token`. */
+  storeApiToken: string;
   /** The theme as last loaded (it reloads on the page load after a change on disk). */
   readonly theme: Theme;
   /** Live counters: what each server saw (the backend's stay at zero without the demo backend). */
   stats: {
     storefront: ReturnType<typeof emptyStorefrontStats>;
     backend: ReturnType<typeof emptyBackendStats>;
+    storeApi: ReturnType<typeof emptyStoreApiStats>;
   };
+  /** The emulated store API's fault in force. */
+  readonly storeApiFault: StoreApiFault;
+  setStoreApiFault(fault: StoreApiFault): void;
   /** The faults in force. */
   readonly faults: Faults;
   /** With `endpoint`: the latest check of it (the start-up one until the panel asks again). */
@@ -126,7 +140,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     () => (options.theme === undefined ? loadDemoTheme() : loadTheme(options.theme)),
     options.onThemeReload,
   );
-  const stats = { storefront: emptyStorefrontStats(), backend: emptyBackendStats() };
+  const stats = {
+    storefront: emptyStorefrontStats(),
+    backend: emptyBackendStats(),
+    storeApi: emptyStoreApiStats(),
+  };
+  const storeApiToken = options.storeApiToken ?? randomBytes(16).toString('hex');
+  let storeApiFault: StoreApiFault = options.storeApiFault ?? { kind: 'none' };
 
   let storefrontOrigin = '';
   let backendUrl = ownEndpoint ?? '';
@@ -196,6 +216,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: () => faults,
     setFault: (side, spelling) => setFault(side, parseFault(side, spelling, `${side} fault`)),
     checkBackend: ownEndpoint === undefined ? null : checkOwnBackend,
+    storeApi: createStoreApi({
+      storeHash,
+      accessToken: storeApiToken,
+      storefrontOrigin: () => storefrontOrigin,
+      stats: stats.storeApi,
+      fault: () => storeApiFault,
+    }).handle,
   });
 
   const server = serve(storefront.handle);
@@ -211,6 +238,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         storefrontOrigin: () => storefrontOrigin,
         stats: stats.backend,
         fault: faults.backend,
+        storeApi: {
+          base: `${storefrontOrigin}${storeApiPath(storeHash)}`,
+          accessToken: storeApiToken,
+        },
       });
     } catch (error) {
       await close(server);
@@ -231,6 +262,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clientSecret,
     storeHash,
     tokenTtl,
+    storeApiUrl: `${storefrontOrigin}${storeApiPath(storeHash)}`,
+    storeApiToken,
+    get storeApiFault() {
+      return storeApiFault;
+    },
+    setStoreApiFault(fault) {
+      storeApiFault = fault;
+    },
     get theme() {
       return live.last.theme;
     },

@@ -4,6 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { APP_CLIENT_ID } from '../client/options.js';
 import { DevError } from './errors.js';
 import { type BackendFault, FAULT_SPELLINGS, parseFault, type StorefrontFault } from './faults.js';
+import {
+  parseStoreApiFault,
+  STORE_API_FAULT_SPELLINGS,
+  type StoreApiFault,
+} from './store-api-fault.js';
 
 export const DEFAULT_PORT = 3737;
 export const DEFAULT_BACKEND_PORT = 3738;
@@ -38,6 +43,8 @@ export interface DevOptions {
   jwtFault: StorefrontFault;
   /** Fault injected into the demo backend from the start. */
   backendFault: BackendFault;
+  /** Fault injected into the emulated store API from the start. */
+  storeApiFault: StoreApiFault;
   /** A Stencil theme folder to render instead of the built-in demo theme. */
   theme: string | undefined;
   /** Send a Content-Security-Policy header with a per-request nonce. */
@@ -68,10 +75,15 @@ options (environment variable in brackets; flags win):
                         (<s>: seconds) [CURRENT_CUSTOMER_JWT_FAULT]
   --backend-fault <f>   the demo backend answers with a fault: ${FAULT_SPELLINGS.backend.join(', ')}
                         [CURRENT_CUSTOMER_BACKEND_FAULT]
+  --store-api-fault <f> the emulated store API answers with a fault: ${STORE_API_FAULT_SPELLINGS.join(', ')}
+                        [CURRENT_CUSTOMER_STORE_API_FAULT]
   --no-csp              do not send a Content-Security-Policy header
   --no-panel            do not add the demo panel to pages
   --show-secret         print the client secret (also in the environment printed for --endpoint)
-  -h, --help            show this help`;
+  -h, --help            show this help
+
+exit status: 0 stopped (Ctrl-C); 1 could not start (a theme that is not one, a port in use);
+2 the command line is wrong (an unknown option, a bad option value)`;
 
 type Env = Record<string, string | undefined>;
 
@@ -86,6 +98,7 @@ const VALUE_FLAGS: Record<string, string> = {
   '--endpoint': 'CURRENT_CUSTOMER_ENDPOINT',
   '--jwt-fault': 'CURRENT_CUSTOMER_JWT_FAULT',
   '--backend-fault': 'CURRENT_CUSTOMER_BACKEND_FAULT',
+  '--store-api-fault': 'CURRENT_CUSTOMER_STORE_API_FAULT',
 };
 /** Printed when the secret is given as a flag. */
 export const SECRET_FLAG_WARNING =
@@ -172,6 +185,7 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
   const endpoint = pick('--endpoint');
   const jwtFault = pick('--jwt-fault');
   const backendFault = pick('--backend-fault');
+  const storeApiFault = pick('--store-api-fault');
 
   const options: DevOptions = {
     port: port ? integer(port.name, port.value, 0, 65535) : DEFAULT_PORT,
@@ -189,6 +203,9 @@ export function parseDevOptions(args: readonly string[], env: Env = process.env)
     jwtFault: jwtFault ? parseFault('storefront', jwtFault.value, jwtFault.name) : { kind: 'none' },
     backendFault: backendFault
       ? parseFault('backend', backendFault.value, backendFault.name)
+      : { kind: 'none' },
+    storeApiFault: storeApiFault
+      ? parseStoreApiFault(storeApiFault.value, storeApiFault.name)
       : { kind: 'none' },
     theme: theme ? theme.value : undefined,
     csp: !switches.has('--no-csp'),

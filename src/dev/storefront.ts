@@ -81,6 +81,8 @@ export interface StorefrontConfig {
    * when given; null without one (the demo backend).
    */
   checkBackend: ((customer: DemoCustomer | null) => Promise<BackendCheck>) | null;
+  /** The emulated store REST API, answering every request under /stores/ (store-api.ts). */
+  storeApi?: (request: Request) => Promise<Response>;
 }
 
 export interface PanelInput {
@@ -411,6 +413,7 @@ export function createStorefront(config: StorefrontConfig) {
     const url = new URL(request.url);
     const { pathname } = url;
     const method = request.method;
+    if (config.storeApi && pathname.startsWith('/stores/')) return config.storeApi(request);
     const redirect = url.searchParams.get('redirect');
     // Log in and log out change state: POST only. A GET (a theme's link) opens a page whose button POSTs.
     const leaving = pathname === '/logout' || url.searchParams.get('action') === 'logout';

@@ -7,6 +7,20 @@ import { applyChanges, type Plan, planInstall, planUninstall } from './installer
 
 const NAME = 'stencil-current-customer';
 
+/** The exit statuses, as every usage text states them; the same for install, uninstall and doctor. */
+export const EXIT_STATUS = {
+  /** Done (doctor: nothing missing or wrong). */
+  ok: 0,
+  /** The theme was refused (nothing written), a write failed (what was written put back), or doctor found a problem. */
+  failed: 1,
+  /** The command line is wrong: unknown option, missing or extra argument, a bad --client-id or --endpoint. */
+  usage: 2,
+} as const;
+
+const EXIT_STATUS_TEXT = `exit status: 0 done; 1 the theme was refused or a write failed (nothing is left half-written),
+or doctor found a problem; 2 the command line is wrong (unknown option, missing or extra
+argument, a bad --client-id or --endpoint)`;
+
 const INSTALL_USAGE = `usage: ${NAME} install <theme-dir> [options]
 
 Copies the current-customer partials and drop-in file into a Stencil theme, merges its settings into
@@ -22,7 +36,9 @@ options:
                       "settings" and in each variation that sets them
   --layout <file>     another layout to patch (repeatable), e.g. --layout empty.html
   --dry-run           print what would change and write nothing
-  -h, --help          show this help`;
+  -h, --help          show this help
+
+${EXIT_STATUS_TEXT}`;
 
 const UNINSTALL_USAGE = `usage: ${NAME} uninstall <theme-dir> [options]
 
@@ -32,18 +48,20 @@ the theme had before install (install keeps such a setting as it is).
 
 options:
   --dry-run           print what would change and write nothing
-  -h, --help          show this help`;
+  -h, --help          show this help
+
+${EXIT_STATUS_TEXT}`;
 
 const DOCTOR_USAGE = `usage: ${NAME} doctor <theme-dir> [options]
 
-Reports what is missing or wrong in a theme's integration; exits 1 when something is.
+Reports what is missing or wrong in a theme's integration; exits 1 when something is. Removes the
+temporary files an interrupted install or uninstall left, and says so.
 
 options:
   --layout <file>     another layout that should include the partial (repeatable)
-  -h, --help          show this help`;
+  -h, --help          show this help
 
-/** Exit codes: 0 done, 1 the theme is wrong or something failed, 2 the command line is wrong. */
-const USAGE_ERROR = 2;
+${EXIT_STATUS_TEXT}`;
 
 class UsageError extends Error {}
 
@@ -99,11 +117,11 @@ async function run(body: () => number): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`${NAME}: ${error.message}`);
-      return USAGE_ERROR;
+      return EXIT_STATUS.usage;
     }
     if (error instanceof ThemeError) {
       console.error(`${NAME}: ${error.message}`);
-      return error.code === 'invalid_option' ? USAGE_ERROR : 1;
+      return error.code === 'invalid_option' ? EXIT_STATUS.usage : EXIT_STATUS.failed;
     }
     throw error;
   }
@@ -127,7 +145,7 @@ export async function install(args: string[]): Promise<number> {
     );
     if (themeDir === null) {
       console.log(INSTALL_USAGE);
-      return 0;
+      return EXIT_STATUS.ok;
     }
     const clientId = typeof values['client-id'] === 'string' ? values['client-id'] : undefined;
     const endpoint = typeof values.endpoint === 'string' ? values.endpoint : undefined;
@@ -146,7 +164,7 @@ export async function install(args: string[]): Promise<number> {
         `next: switch on "Current Customer" in the theme editor (or set current_customer_enabled), then run \`${NAME} doctor ${themeDir}\``,
       );
     }
-    return 0;
+    return EXIT_STATUS.ok;
   });
 }
 
@@ -155,14 +173,14 @@ export async function uninstall(args: string[]): Promise<number> {
     const { themeDir, values } = parse(args, { 'dry-run': { type: 'boolean' } }, UNINSTALL_USAGE);
     if (themeDir === null) {
       console.log(UNINSTALL_USAGE);
-      return 0;
+      return EXIT_STATUS.ok;
     }
     const plan = planUninstall(themeDir);
     const dryRun = values['dry-run'] === true;
     if (!dryRun) applyChanges(plan);
     describe(plan, dryRun, 'uninstalled');
     printNotes(plan);
-    return 0;
+    return EXIT_STATUS.ok;
   });
 }
 
@@ -175,7 +193,7 @@ export async function doctor(args: string[]): Promise<number> {
     );
     if (themeDir === null) {
       console.log(DOCTOR_USAGE);
-      return 0;
+      return EXIT_STATUS.ok;
     }
     const report = diagnose(themeDir, { layouts: strings(values.layout) });
     for (const problem of report.problems)
@@ -183,9 +201,9 @@ export async function doctor(args: string[]): Promise<number> {
     for (const note of report.notes) console.log(`note: ${note}`);
     if (report.problems.length > 0) {
       console.log(`${NAME}: ${report.problems.length} problem(s) in ${report.themeDir}`);
-      return 1;
+      return EXIT_STATUS.failed;
     }
     console.log(`${NAME}: ${report.themeDir}: the current-customer integration is complete`);
-    return 0;
+    return EXIT_STATUS.ok;
   });
 }

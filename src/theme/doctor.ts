@@ -1,11 +1,12 @@
 // `doctor`: what is missing or wrong in a theme's integration.
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DROP_IN_FILE } from '../paths.js';
 import { CONFIG, OPTION_SETTINGS, variationOverrides } from './config-plan.js';
 import { type JsonFile, loadJson } from './json-file.js';
 import type { JsonValue } from './json-text.js';
-import { includesPartial } from './layout.js';
-import { BASE_LAYOUT } from './layout-plan.js';
+import { includesPartial, withoutHandlebarsComments } from './layout.js';
+import { BASE_LAYOUT, templateText } from './layout-plan.js';
 import { SCHEMA } from './schema-plan.js';
 import { isOwnSchemaGroup, SETTING_KEYS, TRANSLATIONS } from './settings.js';
 import {
@@ -15,6 +16,7 @@ import {
   resolveTheme,
   type ThemePath,
 } from './theme-files.js';
+import { findLeftovers } from './theme-paths.js';
 import { TRANSLATIONS_FILE } from './translations-plan.js';
 
 export type FindingCode =
@@ -41,7 +43,10 @@ export interface DoctorReport {
   themeDir: string;
   /** Things that are missing or wrong: doctor exits non-zero when there is any. */
   problems: Finding[];
-  /** Worth knowing, not wrong (the integration is switched off, no client id yet). */
+  /**
+   * Worth knowing, not wrong (the integration is switched off, no client id yet, a temporary file left by an
+   * interrupted install or uninstall that doctor removed).
+   */
   notes: string[];
 }
 
@@ -51,18 +56,36 @@ export interface DoctorOptions {
   packageRoot?: string;
 }
 
-/** Every `<script …>` start tag with a `src` that is not missing a `nonce="{{nonce}}"`. */
+/**
+ * Every `<script …>` start tag outside Handlebars comments that the browser runs (one with a `src`, or inline
+ * code: no `type`, or a JavaScript one) and that lacks `nonce="{{nonce}}"`: a Content Security Policy blocks
+ * it. A data block (`type="application/json"`) runs nothing and needs none.
+ */
 export function scriptTagsWithoutNonce(template: string): string[] {
-  const tags = template.match(/<script\b[^>]*>/gi) ?? [];
-  return tags.filter((tag) => /\ssrc=/i.test(tag) && !/\snonce="\{\{\s*nonce\s*\}\}"/.test(tag));
+  const tags = withoutHandlebarsComments(template).match(/<script\b[^>]*>/gi) ?? [];
+  return tags.filter((tag) => runs(tag) && !/\snonce="\{\{\s*nonce\s*\}\}"/.test(tag));
 }
 
-/** Inspects a theme without changing it. Throws a ThemeError when it is not a readable Stencil theme. */
+/** Whether a script tag's `type` is one the browser executes (none, `module`, or a JavaScript type). */
+function runs(tag: string): boolean {
+  const type = /\stype\s*=\s*["']?([^"'\s>]*)/i.exec(tag)?.[1]?.toLowerCase();
+  return (
+    type === undefined ||
+    type === '' ||
+    type === 'module' ||
+    /^(?:text|application)\/(?:x-)?(?:java|ecma)script$/.test(type)
+  );
+}
+
+/**
+ * Inspects a theme. It changes one thing only: it removes the temporary files an interrupted install or
+ * uninstall left (each one named in a note). Throws a ThemeError when it is not a readable Stencil theme.
+ */
 export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorReport {
   const dir = resolveTheme(themeDir);
   const pkg = readPackageFiles(options.packageRoot);
   const problems: Finding[] = [];
-  const notes: string[] = [];
+  const notes = removeLeftovers(dir);
   const add = (code: FindingCode, file: ThemePath, message: string): void => {
     problems.push({ code, file, message });
   };
@@ -104,7 +127,7 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
   for (const layout of new Set(layouts)) {
     const bytes = readOptional(join(dir, layout));
     if (bytes === null) add('layout_missing', layout, `${layout} is missing`);
-    else if (!includesPartial(bytes.toString('utf8'))) {
+    else if (!includesPartial(templateText(bytes))) {
       add(
         'partial_not_included',
         layout,
@@ -138,6 +161,14 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
     }
   }
   return { themeDir: dir, problems, notes };
+}
+
+/** Removes the temporary files a killed install or uninstall left; a note for each. */
+function removeLeftovers(dir: string): string[] {
+  return findLeftovers(dir).map((path) => {
+    unlinkSync(join(dir, path));
+    return `removed ${path}, a temporary file an interrupted install or uninstall left: run that command again to finish it`;
+  });
 }
 
 /** The app's identity: a variation that gives it another value sends that variation's tokens elsewhere. */

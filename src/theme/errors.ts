@@ -5,12 +5,15 @@ export type ThemeErrorCode =
   | 'not_a_theme'
   | 'json_invalid'
   | 'json_unexpected'
+  | 'json_too_deep'
   | 'layout_not_found'
   | 'layout_no_body_end'
   | 'layout_many_body_ends'
   | 'partial_in_use'
   | 'package_incomplete'
-  | 'write_failed';
+  | 'write_failed'
+  | 'path_outside_theme'
+  | 'path_aliased';
 
 /** An installer error: one clear message naming the file, and a stable code. */
 export class ThemeError extends Error {

@@ -1,7 +1,7 @@
 // install and uninstall: what each changes in a Stencil theme, composed from one planner per file kind
 // (config-plan.ts, schema-plan.ts, translations-plan.ts, layout-plan.ts, copies-plan.ts) and applied by the
 // plan/apply core (plan.ts). Nothing is written before every file is planned.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APP_CLIENT_ID, SECURE_ENDPOINT } from '../client/options.js';
 import { DROP_IN_FILE, PARTIAL_DIR } from '../paths.js';
@@ -13,10 +13,11 @@ import {
 import { planCopies, planCopiesRemoval } from './copies-plan.js';
 import { ThemeError } from './errors.js';
 import { BASE_LAYOUT, planLayoutInstall, planTemplatesUninstall } from './layout-plan.js';
-import { applyChanges, type FileChange, type Plan } from './plan.js';
+import { applyChanges, type FileChange, type Plan, planLeftoversRemoval } from './plan.js';
 import { planSchemaInstall, planSchemaUninstall } from './schema-plan.js';
 import type { SettingsDefaults } from './settings.js';
 import { readPackageFiles, resolveLayout, resolveTheme } from './theme-files.js';
+import { resolveTargets } from './theme-paths.js';
 import {
   planTranslationsInstall,
   planTranslationsUninstall,
@@ -61,7 +62,23 @@ export function validateOptions(options: SettingsDefaults): void {
   }
 }
 
-/** Plans `install`: every change it would make to the theme, nothing written. */
+/** Each file once, however it is named: two names of one file (a link) would be two edits of one text. */
+function uniqueFiles(dir: string, paths: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return paths.filter((path) => {
+    const file = join(dir, path);
+    const real = existsSync(file) ? realpathSync(file) : file;
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
+}
+
+/**
+ * Plans `install`: every change it would make to the theme, nothing written. The temporary files an
+ * interrupted run left are removed first; a symbolic link that leads out of the theme is refused (see
+ * resolveTarget in theme-paths.ts).
+ */
 export function planInstall(themeDir: string, options: InstallOptions = {}): Plan {
   validateOptions(options);
   const dir = resolveTheme(themeDir);
@@ -70,18 +87,20 @@ export function planInstall(themeDir: string, options: InstallOptions = {}): Pla
   const translated = existsSync(join(dir, TRANSLATIONS_FILE));
   const notes: string[] = [];
   const changes = [
+    ...planLeftoversRemoval(dir),
     ...planCopies(dir, pkg),
     planConfigInstall(dir, options, notes),
     planSchemaInstall(dir, translated),
     planTranslationsInstall(dir),
-    ...[...new Set(layouts)].map((layout) => planLayoutInstall(dir, layout)),
+    ...uniqueFiles(dir, layouts).map((layout) => planLayoutInstall(dir, layout)),
   ].filter((c): c is FileChange => c !== null);
+  resolveTargets(dir, changes);
   return { themeDir: dir, changes, removeIfEmpty: [], notes };
 }
 
 /**
- * Plans `uninstall`: removes the partials and drop-in file this package ships, its settings, schema group and
- * translations, and the include from every template. Refuses when a template still references the partials
+ * Plans `uninstall`: removes the temporary files an interrupted run left, the partials and drop-in file this
+ * package ships, its settings, schema group and translations, and the include from every template. Refuses when a template still references the partials
  * in a way install did not add (a second app's include with parameters, say): removing the partials would
  * break that template.
  */
@@ -90,12 +109,14 @@ export function planUninstall(themeDir: string, options: UninstallOptions = {}):
   const pkg = readPackageFiles(options.packageRoot);
   const config = planConfigUninstall(dir);
   const changes = [
+    ...planLeftoversRemoval(dir),
     ...planTemplatesUninstall(dir),
     ...planCopiesRemoval(dir, pkg),
     config,
     planSchemaUninstall(dir),
     planTranslationsUninstall(dir),
   ].filter((c): c is FileChange => c !== null);
+  resolveTargets(dir, changes);
   // The parents too: install creates them in a theme that had none (a real theme always has both).
   return {
     themeDir: dir,

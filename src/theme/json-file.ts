@@ -1,5 +1,6 @@
 // A theme's JSON file, loaded once: its bytes, text, value and offset tree, with lookups that raise a
 // ThemeError naming the file by themselves, and the edits of a plan turned back into bytes.
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { ThemeError } from './errors.js';
 import {
@@ -7,6 +8,7 @@ import {
   DuplicateKeyError,
   detectStyle,
   type Edit,
+  JsonDepthError,
   type JsonStyle,
   JsonTextError,
   type JsonValue,
@@ -32,6 +34,14 @@ export class JsonFile {
     readonly bytes: Buffer,
   ) {
     this.file = join(themeDir, path);
+    // Decoding would turn bytes that are not UTF-8 into U+FFFD, and an edit would then write those back.
+    if (!isUtf8(bytes)) {
+      const offset = invalidUtf8Offset(bytes);
+      throw this.#error(
+        'json_invalid',
+        `${this.file}: the byte at offset ${offset} (0x${bytes[offset]?.toString(16).padStart(2, '0')}) is not valid UTF-8; Stencil reads JSON files as UTF-8: save the file as UTF-8`,
+      );
+    }
     const text = bytes.toString('utf8');
     this.text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     try {
@@ -42,6 +52,13 @@ export class JsonFile {
     try {
       this.tree = parseJsonText(this.text);
     } catch (error) {
+      if (error instanceof JsonDepthError) {
+        throw this.#error(
+          'json_too_deep',
+          `${this.file}: ${error.message}: a theme's JSON never nests this deep; the installer refuses it rather than risk the stack`,
+          error,
+        );
+      }
       if (!(error instanceof JsonTextError)) throw error;
       throw this.#error('json_invalid', `cannot parse ${this.file}: ${error.message}`, error);
     }
@@ -90,12 +107,49 @@ export class JsonFile {
     return Buffer.from(this.bytes.subarray(0, 3).equals(BOM) ? `\ufeff${text}` : text, 'utf8');
   }
 
-  #error(code: 'json_invalid' | 'json_unexpected', message: string, cause?: unknown): ThemeError {
+  #error(
+    code: 'json_invalid' | 'json_unexpected' | 'json_too_deep',
+    message: string,
+    cause?: unknown,
+  ): ThemeError {
     return new ThemeError(code, message, this.file, cause === undefined ? undefined : { cause });
   }
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or -1 when every byte does.
+ */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i] as number;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length =
+      lead >= 0xc2 && lead <= 0xdf
+        ? 2
+        : lead >= 0xe0 && lead <= 0xef
+          ? 3
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 4
+            : 0;
+    if (length === 0) return i;
+    // The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and code points past U+10FFFF (F4).
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    const second = bytes[i + 1];
+    if (second === undefined || second < low || second > high) return i;
+    for (let k = 2; k < length; k++) {
+      if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
 
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);

@@ -78,11 +78,41 @@ function node(
 }
 
 /**
+ * How deep parseJsonText nests objects and arrays before it refuses the text with a JsonDepthError. Far beyond
+ * any theme's JSON (Cornerstone's deepest is 5), and far below where a recursive walk of the value (the
+ * parser's, or JSON.stringify's, about 5,000 levels in Node 20) would overflow the stack.
+ */
+export const MAX_DEPTH = 512;
+
+/** Thrown by parseJsonText for a value nested deeper than MAX_DEPTH, at the offset where it gets too deep. */
+export class JsonDepthError extends JsonTextError {
+  constructor(offset: number) {
+    super(`objects and arrays nested deeper than ${MAX_DEPTH} levels at offset ${offset}`, offset);
+    this.name = 'JsonDepthError';
+  }
+}
+
+/** A JSON literal or number at a position (sticky): any length, as JSON allows; kept as text, never converted. */
+const SCALAR = /true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
  * Parses `text` (strict JSON; validate with JSON.parse first for the standard error messages) into a tree of
- * offsets.
+ * offsets. Nesting is bounded by MAX_DEPTH, so no input can exhaust the stack.
  */
 export function parseJsonText(text: string): ValueNode {
   let pos = 0;
+  // The line of an offset, counted on from the last offset asked about: keys are met in file order, so the
+  // whole file is scanned once however many keys repeat.
+  let lineOffset = 0;
+  let line = 1;
+  const lineOf = (offset: number): number => {
+    for (let at = text.indexOf('\n', lineOffset); at !== -1 && at < offset; ) {
+      line++;
+      at = text.indexOf('\n', at + 1);
+    }
+    lineOffset = offset;
+    return line;
+  };
   const fail = (what: string): never => {
     throw new JsonTextError(`${what} at offset ${pos}`, pos);
   };
@@ -102,15 +132,17 @@ export function parseJsonText(text: string): ValueNode {
     }
     return fail('unterminated string');
   };
-  const value = (): ValueNode => {
+  const value = (depth: number): ValueNode => {
     skip();
     const start = pos;
     const c = text.charAt(pos);
+    if ((c === '{' || c === '[') && depth >= MAX_DEPTH) throw new JsonDepthError(pos);
     if (c === '{') {
       pos++;
       const members: MemberNode[] = [];
       const duplicates: DuplicateKey[] = [];
       const seen = new Set<string>();
+      const repeated = new Set<string>();
       skip();
       if (text.charAt(pos) === '}') {
         pos++;
@@ -122,16 +154,15 @@ export function parseJsonText(text: string): ValueNode {
         const keyStart = pos;
         const key = readString();
         const keyEnd = pos;
-        if (seen.has(key)) {
-          const line = text.slice(0, keyStart).split('\n').length;
-          if (!duplicates.some((d) => d.key === key))
-            duplicates.push({ key, offset: keyStart, line });
+        if (seen.has(key) && !repeated.has(key)) {
+          repeated.add(key);
+          duplicates.push({ key, offset: keyStart, line: lineOf(keyStart) });
         }
         seen.add(key);
         skip();
         if (text.charAt(pos) !== ':') fail('expected ":"');
         pos++;
-        members.push({ key, start: keyStart, keyEnd, value: value() });
+        members.push({ key, start: keyStart, keyEnd, value: value(depth + 1) });
         skip();
         const next = text.charAt(pos);
         pos++;
@@ -148,7 +179,7 @@ export function parseJsonText(text: string): ValueNode {
         return node('array', start, pos);
       }
       for (;;) {
-        elements.push(value());
+        elements.push(value(depth + 1));
         skip();
         const next = text.charAt(pos);
         pos++;
@@ -160,14 +191,13 @@ export function parseJsonText(text: string): ValueNode {
       readString();
       return node('scalar', start, pos);
     }
-    const match = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
-      text.slice(pos, pos + 400),
-    );
+    SCALAR.lastIndex = pos;
+    const match = SCALAR.exec(text);
     if (!match) return fail('unexpected character');
     pos += match[0].length;
     return node('scalar', start, pos);
   };
-  const root = value();
+  const root = value(0);
   skip();
   if (pos !== text.length) fail('unexpected text after the JSON value');
   return root;

@@ -16,12 +16,21 @@ import { listTemplates, type ThemePath } from './theme-files.js';
 
 export const BASE_LAYOUT: ThemePath = 'templates/layout/base.html';
 
+/**
+ * A template as text, and back, byte for byte whatever its encoding: latin1 maps each byte to one character.
+ * Every pattern in layout.ts is ASCII and no byte of a multi-byte UTF-8 character is, so the splices are the
+ * same as on the decoded text, and bytes that are not valid UTF-8 are kept as they were instead of becoming
+ * U+FFFD.
+ */
+export const templateText = (bytes: Buffer): string => bytes.toString('latin1');
+const templateBytes = (text: string): Buffer => Buffer.from(text, 'latin1');
+
 /** Plans one layout for install. */
 export function planLayoutInstall(themeDir: string, path: ThemePath): FileChange | null {
   const file = join(themeDir, path);
   const bytes = readTheme(themeDir, path);
   if (bytes === null) throw new ThemeError('layout_not_found', `no such layout: ${file}`, file);
-  const template = bytes.toString('utf8');
+  const template = templateText(bytes);
   if (includesPartial(template)) return null;
   const ends = bodyEnds(template).length;
   if (ends === 0) {
@@ -39,7 +48,7 @@ export function planLayoutInstall(themeDir: string, path: ThemePath): FileChange
       file,
     );
   }
-  return change(path, bytes, Buffer.from(patched, 'utf8'), [
+  return change(path, bytes, templateBytes(patched), [
     'include {{> components/current-customer/script}} before </body>',
   ]);
 }
@@ -51,7 +60,7 @@ export function planTemplatesUninstall(themeDir: string): FileChange[] {
     if (path.startsWith(`${PARTIAL_DIR}/`)) continue;
     const file = join(themeDir, path);
     const bytes = readFileSync(file);
-    const template = bytes.toString('utf8');
+    const template = templateText(bytes);
     if (foreignReferences(template) > 0) {
       throw new ThemeError(
         'partial_in_use',
@@ -59,7 +68,7 @@ export function planTemplatesUninstall(themeDir: string): FileChange[] {
         file,
       );
     }
-    const c = change(path, bytes, Buffer.from(removeInclude(template), 'utf8'), [
+    const c = change(path, bytes, templateBytes(removeInclude(template)), [
       'remove {{> components/current-customer/script}}',
     ]);
     if (c) out.push(c);

@@ -1,12 +1,13 @@
 // The plan/apply core of install and uninstall. Planning reads the theme and prepares every file in memory;
-// nothing is written until applyChanges, which writes each file through a temporary file and a rename and
-// puts back what it already wrote if a later write fails. The planners of each file kind are beside it:
+// nothing is written until applyChanges, which checks where every path lands (theme-paths.ts), writes each
+// file through a temporary file and a rename, and puts back what it already wrote if a later write fails. The planners of each file kind are beside it:
 // config-plan.ts, schema-plan.ts, translations-plan.ts, layout-plan.ts and copies-plan.ts.
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmdirSync,
   unlinkSync,
@@ -15,6 +16,7 @@ import {
 import { dirname, join } from 'node:path';
 import { ThemeError } from './errors.js';
 import { readOptional, type ThemePath } from './theme-files.js';
+import { findLeftovers, isInside, realTheme, resolveTargets, tempFileFor } from './theme-paths.js';
 
 /** One file the plan creates, rewrites or deletes. */
 export interface FileChange {
@@ -71,7 +73,7 @@ const nodeOps: FileSystemOps = {
 };
 
 function writeAtomically(ops: FileSystemOps, path: string, data: Buffer): void {
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempFileFor(path, randomBytes(4).toString('hex'));
   try {
     ops.writeFile(temp, data);
     ops.rename(temp, path);
@@ -81,16 +83,32 @@ function writeAtomically(ops: FileSystemOps, path: string, data: Buffer): void {
   }
 }
 
-function removeEmptyDir(dir: string): void {
-  if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+/**
+ * Removes the theme folder `dir` when it is empty, unless a link leads to it or on the way to it: a folder
+ * is only ever removed at its own place in the theme.
+ */
+function removeEmptyDir(root: string, dir: string): void {
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return;
+  }
+  if (real !== dir || !isInside(root, real)) return;
+  if (readdirSync(real).length === 0) rmdirSync(real);
 }
 
 /**
- * Writes a plan. Each file goes through a temporary file and a rename; if one fails, the files already
- * changed are put back as they were and the folders created are removed, then a ThemeError is thrown.
+ * Writes a plan. Every path is resolved first (a link out of the theme, or two paths that are one file,
+ * is a ThemeError before anything is written). Each file goes through a temporary file beside it and a
+ * rename; if one fails, the files already changed are put back as they were and the folders created are
+ * removed, then a ThemeError is thrown. A process killed midway leaves each file either as it was or as
+ * planned, and at most one temporary file (see TEMP_FILE), which the next plan removes.
  */
 export function applyChanges(plan: Plan, ops: FileSystemOps = nodeOps): void {
-  const done: FileChange[] = [];
+  const root = realTheme(plan.themeDir);
+  const targets = resolveTargets(plan.themeDir, plan.changes);
+  const done: { change: FileChange; target: string }[] = [];
   const createdDirs: string[] = [];
   const ensureDir = (dir: string): void => {
     if (existsSync(dir)) return;
@@ -98,32 +116,32 @@ export function applyChanges(plan: Plan, ops: FileSystemOps = nodeOps): void {
     mkdirSync(dir);
     createdDirs.push(dir);
   };
-  for (const c of plan.changes) {
+  for (const [index, c] of plan.changes.entries()) {
     const file = join(plan.themeDir, c.path);
+    const target = targets[index] as string;
     try {
-      if (c.after === null) ops.unlink(file);
+      if (c.after === null) ops.unlink(target);
       else {
-        ensureDir(dirname(file));
-        writeAtomically(ops, file, c.after);
+        ensureDir(dirname(target));
+        writeAtomically(ops, target, c.after);
       }
-      done.push(c);
+      done.push({ change: c, target });
     } catch (error) {
       const notRestored: string[] = [];
-      for (const undo of done.reverse()) {
-        const target = join(plan.themeDir, undo.path);
+      for (const { change: undo, target: undoTarget } of done.reverse()) {
         try {
-          if (undo.before === null) unlinkSync(target);
+          if (undo.before === null) unlinkSync(undoTarget);
           else {
-            mkdirSync(dirname(target), { recursive: true });
-            writeAtomically(nodeOps, target, undo.before);
+            mkdirSync(dirname(undoTarget), { recursive: true });
+            writeAtomically(nodeOps, undoTarget, undo.before);
           }
         } catch {
-          notRestored.push(target);
+          notRestored.push(join(plan.themeDir, undo.path));
         }
       }
       for (const dir of createdDirs.reverse()) {
         try {
-          removeEmptyDir(dir);
+          removeEmptyDir(root, dir);
         } catch {
           // A folder that cannot be removed is left; it is empty.
         }
@@ -141,5 +159,15 @@ export function applyChanges(plan: Plan, ops: FileSystemOps = nodeOps): void {
       );
     }
   }
-  for (const dir of plan.removeIfEmpty) removeEmptyDir(join(plan.themeDir, dir));
+  for (const dir of plan.removeIfEmpty) removeEmptyDir(root, join(root, dir));
+}
+
+/** Plans the removal of the temporary files a killed run left (see TEMP_FILE). */
+export function planLeftoversRemoval(themeDir: string): FileChange[] {
+  return findLeftovers(themeDir).flatMap((path) => {
+    const c = change(path, readTheme(themeDir, path), null, [
+      'remove the temporary file an interrupted install or uninstall left',
+    ]);
+    return c ? [c] : [];
+  });
 }

@@ -1,8 +1,9 @@
 // Reading a Stencil theme and this package's own files, with ThemeErrors that name the file.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
 import { ThemeError } from './errors.js';
+import { isInside } from './theme-paths.js';
 
 /** A theme-relative path with forward slashes, as printed and as planned. */
 export type ThemePath = string;
@@ -108,17 +109,38 @@ export function resolveLayout(themeDir: string, layout: string): ThemePath {
   );
 }
 
-/** Every `.html` template of the theme, as theme paths. */
+/**
+ * Every `.html` template of the theme, as theme paths, each file once. Links are followed: a linked template
+ * is read where it leads (a change to it is then checked by resolveTargets, which refuses a link out of the
+ * theme), a linked folder only when it leads to a folder inside the theme.
+ */
 export function listTemplates(themeDir: string): ThemePath[] {
+  const root = realpathSync(themeDir);
   const out: ThemePath[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && entry.name.endsWith('.html'))
-        out.push(toThemePath(themeDir, path));
+  const seen = new Set<string>();
+  /** `dir` as a theme path (through links), `realDir` where it is. */
+  const walk = (dir: ThemePath, realDir: string): void => {
+    for (const entry of readdirSync(realDir, { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      let real = join(realDir, entry.name);
+      let kind = entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+      if (entry.isSymbolicLink()) {
+        try {
+          real = realpathSync(real);
+          kind = statSync(real).isDirectory() ? 'folder' : 'file';
+        } catch {
+          continue; // A link to nothing.
+        }
+        if (kind === 'folder' && !isInside(root, real)) continue;
+      }
+      if (seen.has(real)) continue;
+      seen.add(real);
+      if (kind === 'folder') walk(path, real);
+      else if (kind === 'file' && entry.name.endsWith('.html')) out.push(path);
     }
   };
-  walk(join(themeDir, 'templates'));
+  const templates = realpathSync(join(root, 'templates'));
+  seen.add(templates);
+  walk('templates', templates);
   return out.sort();
 }

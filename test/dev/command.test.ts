@@ -271,6 +271,18 @@ describe('stencil-current-customer dev (built)', () => {
     }
   });
 
+  it('exits 2, as --help says, with one error line for a wrong command line', async () => {
+    for (const args of [['--port', 'abc'], ['--no-such-option']]) {
+      const r = run(args);
+      expect(await r.exited).toBe(2);
+      expect(r.stderr().trim().split('\n')).toHaveLength(1);
+      expect(r.stderr()).toMatch(/^stencil-current-customer dev: /);
+    }
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toMatch(/2 the command line is wrong/);
+  });
+
   it('exits non-zero with one error line for a --theme that is not a theme', async () => {
     const r = run(['--theme', join(packageRoot(), 'src')]);
     expect(await r.exited).toBe(1);

@@ -157,4 +157,40 @@ describe('the built CLI', () => {
     execFileSync('node', [cli, 'uninstall', dir]);
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
+
+  it('exits as the --help texts say: 2 for a wrong command line, 1 for a refused theme, 0 when done', () => {
+    const run = (...args: string[]) => spawnSync('node', [cli, ...args], { encoding: 'utf8' });
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/exit status: 0 done; 1 .* 2 the command line is wrong/s);
+    for (const command of ['install', 'uninstall', 'doctor']) {
+      const own = run(command, '--help');
+      expect(own.status).toBe(0);
+      expect(own.stdout).toMatch(
+        /exit status: 0 done; 1 the theme was refused or a write failed.*doctor found a problem; 2 the command line is wrong/s,
+      );
+    }
+    const dir = copyTheme();
+    const before = snapshot(dir);
+    for (const args of [
+      [],
+      ['instal', dir],
+      ['install'],
+      ['install', dir, 'extra'],
+      ['install', dir, '--bogus'],
+      ['install', dir, '--client-id', 'a b'],
+      ['install', dir, '--endpoint', 'http://example.com/x'],
+      ['uninstall', dir, '--force'],
+      ['doctor', dir, '--dry-run'],
+    ]) {
+      const wrong = run(...args);
+      expect(wrong.status, args.join(' ')).toBe(2);
+      expect(wrong.stdout, args.join(' ')).toBe('');
+      expect(wrong.stderr, args.join(' ')).toMatch(/^stencil-current-customer: |^usage: /);
+    }
+    expect(differences(before, snapshot(dir))).toEqual([]);
+    writeFileSync(join(dir, 'config.json'), '{');
+    for (const command of ['install', 'uninstall', 'doctor'])
+      expect(run(command, dir).status).toBe(1);
+  }, 120_000);
 });

@@ -107,6 +107,17 @@ describe('doctor', () => {
       '<script src="a.js" defer>',
     ]);
     expect(scriptTagsWithoutNonce('<script type="application/json">{}</script>')).toEqual([]);
+    // Inline code runs too, and a CSP blocks it just the same; a mention in a Handlebars comment is no tag.
+    expect(
+      scriptTagsWithoutNonce('<script>go()</script><script type="module">go()</script>'),
+    ).toEqual(['<script>', '<script type="module">']);
+    expect(
+      scriptTagsWithoutNonce('<script type=\'text/javascript\' nonce="{{nonce}}">go()</script>'),
+    ).toEqual([]);
+    expect(scriptTagsWithoutNonce('<SCRIPT TYPE="Text/JavaScript">go()</SCRIPT>')).toHaveLength(1);
+    expect(scriptTagsWithoutNonce('{{!-- renders the <script> tag --}}\n{{! <script> }}')).toEqual(
+      [],
+    );
   });
 
   it('reports a variation value that differs from the top level, and notes one that does not matter', () => {

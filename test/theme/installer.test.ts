@@ -1,6 +1,14 @@
 // install / re-install / dry-run / uninstall on copies of the theme fixture and of the real Cornerstone (when
 // available), compared byte for byte.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../../src/paths.js';
@@ -309,6 +317,98 @@ function miniTheme(files: Record<string, string>): string {
 
 const BASE = '<html>\n  <body>\n    {{{body}}}\n  </body>\n</html>\n';
 
+/**
+ * A copy of this package whose partials changed as a later version may change them: a guest branch with an
+ * inline script in script.html, a preconnect link in config.html. The installer copies partials as bytes, so
+ * nothing in it may depend on what they say.
+ */
+function packageWithChangedPartials(nonce = true): string {
+  const root = tempDir();
+  for (const path of [PARTIAL_DIR, 'assets/current-customer']) {
+    cpSync(join(packageRoot(), path), join(root, path), { recursive: true });
+  }
+  const edit = (name: string, change: (text: string) => string): void => {
+    const file = join(root, PARTIAL_DIR, name);
+    writeFileSync(file, change(readFileSync(file, 'utf8')));
+  };
+  const attribute = nonce ? ' nonce="{{nonce}}"' : '';
+  edit('script.html', (text) => {
+    const end = text.lastIndexOf('{{~/if~}}');
+    return `${text.slice(0, end)}{{~else~}}\n<script${attribute}>new BroadcastChannel('x').postMessage({type:'guest'})</script>\n${text.slice(end)}`;
+  });
+  edit('config.html', (text) => {
+    const end = text.indexOf('--}}') + 4;
+    return `${text.slice(0, end)}\n<link rel="preconnect" href="https://app.example.test" crossorigin>${text.slice(end)}`;
+  });
+  return root;
+}
+
+/** A copy of `source` with every line ending of its templates and JSON files turned into CRLF. */
+function withCrlf(source: string): string {
+  const dir = copy(source);
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(html|json)$/.test(entry.name)) {
+        const text = readFileSync(path, 'utf8').replace(/\r?\n/g, '\r\n');
+        writeFileSync(path, text);
+      }
+    }
+  };
+  walk(dir);
+  return dir;
+}
+
+describe('partials whose content changes between versions', () => {
+  const cornerstone = CORNERSTONE;
+  const themes: [string, (() => string) | undefined][] = [
+    ['the theme fixture', () => copy()],
+    ['the real Cornerstone 6.21.0', cornerstone ? () => copy(cornerstone) : undefined],
+    [
+      'the real Cornerstone 6.21.0 with CRLF line endings',
+      cornerstone ? () => withCrlf(cornerstone) : undefined,
+    ],
+  ];
+  for (const [name, make] of themes) {
+    it.skipIf(make === undefined && skipCornerstone())(
+      `doctor, re-install and uninstall handle them in ${name}, byte-exact`,
+      () => {
+        if (!make) throw new Error('no theme');
+        const dir = make();
+        const before = snapshot(dir);
+        const changed = packageWithChangedPartials();
+        install(dir, { clientId: 'abc' });
+        expect(
+          diagnose(dir, { packageRoot: changed }).problems.map((p) => [p.code, p.file]),
+        ).toEqual([
+          ['partial_outdated', `${PARTIAL_DIR}/config.html`],
+          ['partial_outdated', `${PARTIAL_DIR}/script.html`],
+        ]);
+        const update = planInstall(dir, { packageRoot: changed });
+        expect(update.changes.map((c) => [c.action, c.path])).toEqual([
+          ['update', `${PARTIAL_DIR}/config.html`],
+          ['update', `${PARTIAL_DIR}/script.html`],
+        ]);
+        applyChanges(update);
+        expect(diagnose(dir, { packageRoot: changed }).problems).toEqual([]);
+        // The old package's doctor sees the new partials as outdated, nothing else.
+        expect(new Set(diagnose(dir).problems.map((p) => p.code))).toEqual(
+          new Set(['partial_outdated']),
+        );
+        // An inline script without the nonce is reported.
+        const unsafe = packageWithChangedPartials(false);
+        install(dir, { packageRoot: unsafe });
+        expect(diagnose(dir, { packageRoot: unsafe }).problems.map((p) => p.code)).toEqual([
+          'script_nonce_missing',
+        ]);
+        uninstall(dir, { packageRoot: changed });
+        expect(differences(before, snapshot(dir))).toEqual([]);
+      },
+    );
+  }
+});
+
 describe('the theme fixture', () => {
   it('has the bytes it exists to test (a checkout that converted line endings would hide them)', () => {
     const bytes = (path: string): Buffer => readFileSync(join(FIXTURE_THEME, path));
@@ -600,6 +700,63 @@ describe('comments in layouts', () => {
     }
   });
 
+  // The include alone on a line inside a comment that spans lines: only the line-by-line check in removeInclude
+  // (is this line inside a comment?) keeps uninstall from deleting it.
+  const MULTI_LINE: [string, (nl: string) => string][] = [
+    [
+      'a Handlebars comment',
+      (nl) =>
+        `{{!--${nl}  Off while we test:${nl}${INCLUDE}${nl}    ${INCLUDE}${nl}  (ask first)${nl}--}}`,
+    ],
+    ['a Handlebars comment with ~', (nl) => `{{~!--${nl}${INCLUDE}${nl}${nl}${INCLUDE}${nl}--~}}`],
+    // Closed by the include's own `}}`: the whole line is still inside the comment.
+    ['a short Handlebars comment', (nl) => `{{! Off while we test:${nl}${INCLUDE}`],
+    [
+      'an HTML comment',
+      (nl) =>
+        `<!--${nl}  Off while we test:${nl}${INCLUDE}${nl}    ${INCLUDE}${nl}  (ask first)${nl}-->`,
+    ],
+  ];
+
+  describe.each(MULTI_LINE)('an include inside %s across several lines', (name, comment) => {
+    it.each([
+      ['LF', '\n'],
+      ['CRLF', '\r\n'],
+    ])('is left alone by doctor, install and uninstall (%s)', (_eol, nl) => {
+      const layout = `<html>${nl}<body>${nl}${comment(nl)}${nl}</body>${nl}</html>${nl}`;
+      const dir = miniTheme({
+        'config.json': '{"settings":{}}',
+        'templates/layout/base.html': layout,
+      });
+      const before = snapshot(dir);
+      expect(diagnose(dir).problems.map((p) => p.code)).toContain('partial_not_included');
+      install(dir);
+      expect(read(dir, 'templates/layout/base.html')).toBe(
+        `<html>${nl}<body>${nl}${comment(nl)}${nl}${INCLUDE}${nl}</body>${nl}</html>${nl}`,
+      );
+      expect(diagnose(dir).problems).toEqual([]);
+      expect(planInstall(dir).changes).toEqual([]);
+      if (name.startsWith('an HTML')) {
+        // Handlebars still renders a partial inside an HTML comment: uninstall must not delete it.
+        const installed = snapshot(dir);
+        expectThemeError(() => uninstall(dir), 'partial_in_use', 'base.html');
+        expect(differences(installed, snapshot(dir))).toEqual([]);
+      } else {
+        uninstall(dir);
+        expect(differences(before, snapshot(dir))).toEqual([]);
+      }
+    });
+  });
+
+  it('uninstall leaves a multi-line Handlebars comment holding the include in any template as it was', () => {
+    const dir = copy();
+    install(dir);
+    const page = `{{!--\n${INCLUDE}\n--}}\n${read(dir, 'templates/pages/home.html')}`;
+    writeFileSync(join(dir, 'templates/pages/home.html'), page);
+    uninstall(dir);
+    expect(read(dir, 'templates/pages/home.html')).toBe(page);
+  });
+
   it('uninstall leaves a Handlebars comment that holds the include as it was', () => {
     const dir = copy();
     const before = snapshot(dir);
@@ -627,6 +784,43 @@ describe('comments in layouts', () => {
     expect(differences(before, snapshot(dir))).toEqual([]);
   });
 });
+
+describe('bytes kept as they are', () => {
+  it('keeps a number of any length JSON allows, byte for byte', () => {
+    const dir = copy();
+    const number = `-1${'2'.repeat(1_000)}.5e-${'3'.repeat(500)}`;
+    const config = read(dir, 'config.json').replace(
+      '"settings": {',
+      `"settings": {\r\n    "big": ${number},`,
+    );
+    writeFileSync(join(dir, 'config.json'), config);
+    const before = snapshot(dir);
+    install(dir, { clientId: 'abc' });
+    expect(read(dir, 'config.json')).toContain(`"big": ${number},`);
+    expect(diagnose(dir).problems).toEqual([]);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+
+  it('keeps templates byte for byte when they are not valid UTF-8, the layout it patches included', () => {
+    const dir = copy();
+    const latin1 = Buffer.from('<p>Caf\xe9 \xff\xfe</p>\n', 'latin1');
+    const layout = join(dir, 'templates/layout/base.html');
+    const page = join(dir, 'templates/pages/home.html');
+    writeFileSync(layout, Buffer.concat([latin1, readFileSync(layout)]));
+    writeFileSync(page, Buffer.concat([readFileSync(page), latin1]));
+    const before = snapshot(dir);
+    install(dir);
+    const installed = readFileSync(layout);
+    expect(installed.subarray(0, latin1.length)).toEqual(latin1);
+    expect(installed.toString('latin1')).toContain(`${INCLUDE_TEXT}\n`);
+    expect(diagnose(dir).problems).toEqual([]);
+    uninstall(dir);
+    expect(differences(before, snapshot(dir))).toEqual([]);
+  });
+});
+
+const INCLUDE_TEXT = '{{> components/current-customer/script}}';
 
 describe('bad input changes nothing', () => {
   it('refuses a folder that does not exist', () => {

@@ -1,9 +1,10 @@
 // A loaded JSON file's own lookups name the file in their errors, with no wrapper around the call.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ThemeError } from '../../src/theme/errors.js';
-import { loadJson } from '../../src/theme/json-file.js';
+import { invalidUtf8Offset, loadJson } from '../../src/theme/json-file.js';
 import { cleanUp, tempDir } from './helpers/fixture.js';
 
 afterEach(cleanUp);
@@ -61,5 +62,71 @@ describe('JsonFile', () => {
       Buffer.from('\ufeff{"a": 2}\r\n', 'utf8'),
     );
     expect(file.encode([])).toEqual(file.bytes);
+  });
+
+  it('raises json_too_deep naming the file for a config.json nested 5,000 deep (no stack overflow)', () => {
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'config.json'), `{"settings": {}, "deep": ${deep}}`);
+    const error = thrown(() => loadJson(dir, 'config.json'));
+    expect(error.code).toBe('json_too_deep');
+    expect(error.file).toBe(join(dir, 'config.json'));
+    expect(error.message).toContain(
+      `${join(dir, 'config.json')}: objects and arrays nested deeper than 512 levels`,
+    );
+  });
+
+  it('refuses bytes that are not UTF-8, naming the file and the byte offset, instead of rewriting them', () => {
+    const dir = tempDir();
+    for (const [bad, offset] of [
+      [Buffer.from([0xff]), 9],
+      [Buffer.from([0xc3]), 9], // a lead byte without its continuation
+      [Buffer.from([0xed, 0xa0, 0x80]), 9], // a surrogate
+      [Buffer.from([0xc0, 0xaf]), 9], // an overlong '/'
+    ] as const) {
+      const bytes = Buffer.concat([Buffer.from('{"a": "é'), bad, Buffer.from('"}')]);
+      writeFileSync(join(dir, 'config.json'), bytes);
+      const error = thrown(() => loadJson(dir, 'config.json'));
+      expect(error.code).toBe('json_invalid');
+      expect(error.message).toContain(
+        `${join(dir, 'config.json')}: the byte at offset ${offset} (0x${bad[0]?.toString(16)}) is not valid UTF-8`,
+      );
+    }
+  });
+
+  it('finds the first byte that is not UTF-8 where a strict decoder fails', () => {
+    const fatal = new TextDecoder('utf-8', { fatal: true });
+    const decodes = (bytes: Uint8Array): boolean => {
+      try {
+        fatal.decode(bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 0, max: 0x7f }).map((b) => [b]),
+            fc
+              .integer({ min: 0x80, max: 0x10ffff })
+              .map((cp) => [...Buffer.from(String.fromCodePoint(cp), 'utf8')]),
+            fc.array(fc.integer({ min: 0x80, max: 0xff }), { minLength: 1, maxLength: 3 }),
+          ),
+          { maxLength: 8 },
+        ),
+        (pieces) => {
+          const bytes = Uint8Array.from(pieces.flat());
+          const offset = invalidUtf8Offset(bytes);
+          expect(offset === -1).toBe(decodes(bytes));
+          if (offset !== -1) {
+            expect(decodes(bytes.subarray(0, offset))).toBe(true);
+            expect(decodes(bytes.subarray(0, offset + 4))).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 3_000 },
+    );
   });
 });

@@ -8,7 +8,9 @@ import {
   DuplicateKeyError,
   detectStyle,
   formatValue,
+  JsonDepthError,
   type JsonValue,
+  MAX_DEPTH,
   member,
   parseJsonText,
   removeChildren,
@@ -152,5 +154,76 @@ describe('json-text', () => {
       appendMembers(file, parseJsonText(file), [['v', value]], detectStyle(file)),
     ]);
     expect(JSON.parse(edited).v).toEqual(value);
+  });
+
+  it(`bounds nesting at MAX_DEPTH (${MAX_DEPTH}) with a JsonDepthError, never a stack overflow`, () => {
+    const nested = (depth: number, open: string, close: string, inner = '0'): string =>
+      open.repeat(depth) + inner + close.repeat(depth);
+    let tree = parseJsonText(nested(MAX_DEPTH, '[', ']'));
+    for (let depth = 1; depth < MAX_DEPTH; depth++) tree = tree.elements[0] as typeof tree;
+    expect(tree.elements[0]?.kind).toBe('scalar');
+    for (const [open, close] of [
+      ['[', ']'],
+      ['{"k":', '}'],
+    ] as const) {
+      for (const depth of [MAX_DEPTH + 1, 5_000, 100_000]) {
+        const text = nested(depth, open, close);
+        expect(() => parseJsonText(text)).toThrow(JsonDepthError);
+        const error = (() => {
+          try {
+            parseJsonText(text);
+          } catch (e) {
+            return e as JsonDepthError;
+          }
+        })();
+        expect(error?.offset).toBe(MAX_DEPTH * open.length);
+        expect(error?.message).toMatch(/nested deeper than 512 levels at offset/);
+      }
+    }
+  });
+
+  it('reads numbers of any length JSON allows as text, offsets exact', () => {
+    const numbers = [
+      '1'.repeat(5_000),
+      `-0.${'9'.repeat(1_000)}e-${'1'.repeat(400)}`,
+      `12345678901234567890.5E+${'0'.repeat(600)}7`,
+    ];
+    for (const number of numbers) {
+      const text = `{"a": [${number}, ${number}], "b": ${number}}`;
+      const tree = parseJsonText(text);
+      const a = member(tree, 'a')?.value;
+      expect(a?.elements.map((e) => text.slice(e.start, e.end))).toEqual([number, number]);
+      const b = member(tree, 'b')?.value;
+      expect(b && text.slice(b.start, b.end)).toBe(number);
+      expect(applyEdits(text, removeChildren(tree, [0]))).toBe(`{"b": ${number}}`);
+    }
+  });
+
+  it('gives each repeated key the line it is on, in nested objects and across line endings', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.boolean(), fc.boolean()), {
+          maxLength: 12,
+        }),
+        fc.constantFrom('\n', '\r\n'),
+        (keys, nl) => {
+          // Each key on its own line; some values are objects holding the same keys again.
+          const members = keys.map(
+            ([key, nested, blank]) =>
+              `${blank ? nl : ''}"${key}": ${nested ? `{${nl}"${key}": 1,${nl}"${key}": 2}` : '0'}`,
+          );
+          const text = `{${nl}${members.join(`,${nl}`)}${nl}}`;
+          const walk = (node: ReturnType<typeof parseJsonText>): void => {
+            for (const d of node.duplicates) {
+              expect(d.line).toBe(text.slice(0, d.offset).split('\n').length);
+              expect(text.slice(d.offset, d.offset + 3)).toBe(`"${d.key}"`);
+            }
+            for (const m of node.members) walk(m.value);
+          };
+          walk(parseJsonText(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 // The theme fixture (test/fixtures/theme/, Cornerstone-shaped), copied to a temporary folder before anything
 // touches it, and helpers to compare theme folders byte for byte. The real Cornerstone is in ./cornerstone.ts.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,14 +30,18 @@ export function cleanUp(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Every file under `dir` (folders too, with a trailing slash), mapped to its bytes. */
+/**
+ * Every file under `dir` (folders too, with a trailing slash), mapped to its bytes; a symbolic link to the
+ * text `link -> <target>`, not followed.
+ */
 export function snapshot(dir: string): Map<string, Buffer | null> {
   const out = new Map<string, Buffer | null>();
   const walk = (current: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const path = join(current, entry.name);
       const key = relative(dir, path).split(sep).join('/');
-      if (entry.isDirectory()) {
+      if (entry.isSymbolicLink()) out.set(key, Buffer.from(`link -> ${readlinkSync(path)}`));
+      else if (entry.isDirectory()) {
         out.set(`${key}/`, null);
         walk(path);
       } else out.set(key, readFileSync(path));
