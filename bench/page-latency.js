@@ -3,10 +3,13 @@
 // Every server sits behind a proxy of bench/latency-proxy.js that adds RTT/2 to each chunk each way and
 // charges a new connection one RTT for the TCP handshake (TLS=1: one more, for a TLS 1.3 handshake; a model
 // only, see the proxy's header for what it leaves out). Three servers per row, each behind its own proxy:
-// - the storefront emulator, rendering a copy of the demo theme grown to PAGE_KB (bench/page-parts.js);
+// - the storefront emulator, rendering a copy of the demo theme grown to PAGE_KB (bench/page-parts.js); it
+//   answers only a Host of its own port, so its proxy listens on [::1] at the port number the emulator has
+//   on 127.0.0.1, and the pages are at http://[::1]:<port>/;
 // - a CDN serving the drop-in files with an immutable cache lifetime, as a store's CDN serves theme assets;
 //   every page opens it early with a small async script at the top of <head>, as Cornerstone's head does
-//   with theme-bundle.head_async.js, so the drop-in's request finds that connection open;
+//   with theme-bundle.head_async.js (here the whole page arrives at once, so the drop-in's request may leave
+//   before that connection is open, and open a second one: HTTP/1.1, each pays the handshake);
 // - the app backend: the package's createCurrentCustomerHandler through toNodeListener, with Node's
 //   defaults, as an app deploys it.
 //
