@@ -4,7 +4,11 @@
 
 /** Names the answer's dot path to show, e.g. `data-current-customer-field="loyalty.points"`. */
 const FIELD = 'data-current-customer-field';
-/** Optional: the app client id whose answer a field shows, when several apps are on the page. */
+/**
+ * Optional: the app client id whose answer a field shows, when several apps are on the page. Without it, a
+ * field shows the first app, in the page order of the configuration elements, whose answer has a value at
+ * its path (apps without a configuration element, bundled ones, come after, in the order they answered).
+ */
 const APP = 'data-current-customer-app';
 /** Optional: the text shown when the answer has no text at the field's path. */
 const FALLBACK = 'data-current-customer-fallback';
@@ -49,21 +53,48 @@ export const bindCurrentCustomerFields = (doc: Document = document): void => {
   const root = doc.documentElement;
   /** The latest answer per app client id; `null` once a guest or a change of customer cleared it. */
   const answers = new Map<string, { data: unknown } | null>();
-  /** The app that last answered or cleared: what a field without `data-current-customer-app` shows. */
-  let latest = '';
   const state = (value: CurrentCustomerPageState) => root.setAttribute(STATE, value);
+  /** The app client ids in page order: the configuration elements', then the others that answered. */
+  const apps = () => {
+    const ids = new Set<string>();
+    // The configuration elements carry the same attribute as the root element.
+    for (const element of doc.querySelectorAll(`script[${STATE}]`))
+      try {
+        ids.add(JSON.parse(element.textContent as string).appClientId);
+      } catch {}
+    for (const id of answers.keys()) ids.add(id);
+    return ids;
+  };
+  /**
+   * The text of a field whose path is `path`, from the first of `ids` whose answer has a value there; else
+   * the fallback when one of them answered, `''` when they were all cleared, and `undefined` (leave the
+   * field as the page rendered it) when none has answered yet.
+   */
+  const textFor = (ids: Iterable<string>, path: string, fallback: string | null) => {
+    let text: string | undefined;
+    for (const id of ids) {
+      const answer = answers.get(id);
+      if (answer) {
+        const value = textAt(answer.data, path);
+        if (value !== undefined) return value;
+        text = fallback ?? '';
+      } else if (answer === null) text ??= '';
+    }
+    return text;
+  };
   const fill = () => {
+    const order = apps();
     for (const element of doc.querySelectorAll(`[${FIELD}]`)) {
-      const answer = answers.get(element.getAttribute(APP) ?? latest);
-      // An app that has not answered yet leaves the field as the page rendered it.
-      if (answer !== undefined)
-        element.textContent = answer
-          ? (textAt(answer.data, element.getAttribute(FIELD) as string) ??
-            element.getAttribute(FALLBACK) ??
-            '')
-          : '';
+      const app = element.getAttribute(APP);
+      const text = textFor(
+        app === null ? order : [app],
+        element.getAttribute(FIELD) as string,
+        element.getAttribute(FALLBACK),
+      );
+      if (text !== undefined) element.textContent = text;
     }
   };
+  // A second call (a theme that also binds the fields) must not send a verified page back to pending.
   if (!root.hasAttribute(STATE)) state('pending');
   doc.addEventListener('DOMContentLoaded', fill);
   for (const type of ['response', 'guest', 'changed', 'error'])
@@ -74,8 +105,7 @@ export const bindCurrentCustomerFields = (doc: Document = document): void => {
         if (root.getAttribute(STATE) !== 'verified') state('error');
       } else if (detail) {
         // (An event without detail is not one of ours: ignored rather than a throw into the page.)
-        latest = detail.appClientId;
-        answers.set(latest, type === 'response' ? { data: detail.data } : null);
+        answers.set(detail.appClientId, type === 'response' ? { data: detail.data } : null);
         // `changed` to another customer (`to` an id) waits for that customer's answer; to nobody is a guest.
         state(type === 'response' ? 'verified' : detail.to != null ? 'pending' : 'guest');
         fill();

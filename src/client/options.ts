@@ -18,6 +18,12 @@ export interface CurrentCustomerOptions {
   timeoutMs?: number;
   /** Transport for both requests. Default: the global `fetch`, looked up at call time. */
   fetch?: CurrentCustomerFetch;
+  /**
+   * How the token is POSTed. `'text'` (default): the token alone, `content-type: text/plain`, a CORS simple
+   * request (no preflight). `'json'`: `{"token": "…"}` as `application/json` (preflighted), for backends
+   * written against version 0.1.
+   */
+  body?: 'text' | 'json';
   /** Log events (never the token) with `console.debug`. Default `false`. */
   debug?: boolean;
   /**
@@ -55,6 +61,7 @@ export const SECURE_ENDPOINT = /^(https:|http:(localhost|127\.0\.0\.1|\[::1\])$)
 /** The defaults; a given value must have the same type (a number: from 0 to 600000). */
 const DEFAULTS = {
   credentials: 'omit',
+  body: 'text',
   autoRefresh: true,
   leewaySeconds: 30,
   timeoutMs: 10000,
@@ -62,6 +69,9 @@ const DEFAULTS = {
   debug: false,
   shareAcrossTabs: true,
 };
+
+/** The settings that take one of a few strings. */
+const CHOICES = { credentials: ['omit', 'include'], body: ['text', 'json'] };
 
 /**
  * Validates options and fills in defaults (for `undefined` and `null`); throws a `config_invalid`
@@ -93,8 +103,8 @@ export const resolveOptions = (options: CurrentCustomerOptions): ResolvedOptions
       fail(name, 'from 0 to 600000');
     resolved[name] = value;
   }
-  if (resolved.credentials !== 'omit' && resolved.credentials !== 'include')
-    fail('credentials', 'omit or include');
+  for (const [name, values] of Object.entries(CHOICES))
+    if (!values.includes(resolved[name] as string)) fail(name, values.join(' or '));
   const customerId = given.customerId ?? null;
   if (customerId !== null && typeof customerId !== 'number' && typeof customerId !== 'string')
     fail('customerId', 'a number or a string');

@@ -6,63 +6,68 @@
  * Two browser parts, both in memory only (never storage, cookies or the DOM):
  *
  * - A `BroadcastChannel` named `current-customer:<location origin>:<app client id>` carries
- *   {@link TabMessage}s to every other tab of the store and app (never back to the sender):
+ *   {@link TabMessage}s to every other tab of the store and app (never back to the sender). Each tab
+ *   signs its messages with a random `from`, which is how the tabs count each other:
+ *   - `ask`: sent when a tab opens (or comes back from the back/forward cache) and when it needs a
+ *     token. A tab holding a valid token replies with its `state`.
  *   - `state`: what a tab holds, sent when it fetched a token (or got a 404: `token` is `null`), when
  *     it got the backend's answer, and in reply to `ask`. `ttl` is counted on the sender's monotonic
  *     clock, so no tab trusts another's wall clock. A `fresh` token (just fetched) for another
  *     customer than a receiver's page is how a switch travels: that receiver drops it and emits
- *     `changed`. A reply to `ask` is not fresh: for another customer, it is stale and ignored. An answer is taken
- *     only with its own token, so an answer about a token that is no longer current is ignored.
- *   - `ask`: a tab that needs a token asks; a tab holding a valid token replies with its `state`.
+ *     `changed`. A reply to `ask` is not fresh: for another customer, it is stale and ignored. An
+ *     answer is taken only with its own token. `checked`: the storefront was asked after a guest hint.
+ *   - `bye`: the tab is leaving (pagehide, stop()): the others stop counting it.
+ *   - `guest`: posted by the theme's inline script on a guest page (no `from`: it is not a tab). A
+ *     hint, never a verdict: a tab that hears it asks the storefront again (see refresh.ts).
  *
- * - Web Locks (`navigator.locks`), two of them:
- *   - `<channel name>` (exclusive) is held while a tab fetches or posts, so one tab works at a time.
- *     A tab that gets it checks first whether what it came to do was done meanwhile (the token and
- *     the answer arrived on the channel while it waited) and then does nothing. A tab that goes
- *     away mid-request loses the lock with its document, and the next tab in line carries on.
- *   - `<channel name>:tab` (shared) is held by every open tab. A tab that needs a token or an
- *     answer asks `locks.query()` whether any other tab is open: only then does it send `ask` and
- *     wait (at most {@link ASK_TIMEOUT} ms) for a reply, so a lone tab never waits. This also covers
- *     the one race the parts leave open: the channel and the lock manager do not promise to deliver
- *     in one order, so the next tab in line may get the lock before the answer that preceded it.
+ * - One Web Lock (`navigator.locks`), `<channel name>`, exclusive, held only while a tab fetches or
+ *   posts, so one tab works at a time; never across a wait (backoff, Retry-After, the refresh retry),
+ *   and never by an idle page (Firefox keeps no page holding a lock in its back/forward cache). A tab
+ *   that gets it checks first whether what it came to do was done meanwhile. A tab that goes away
+ *   mid-request loses the lock with its document, and the next tab in line carries on.
  *
- * Speed: every answer of the lock manager is a task on the page's main thread, which waits behind
- * the page's parsing and rendering (about 10 ms each on a long page). So the first count of tabs is
- * asked at once, next to this tab's own lock request and the first exclusive one, and all three come
- * back together: one wait before the first storefront request, not three in a row.
+ * Counting tabs: a tab knows the others from their messages (added on any message, removed on `bye`).
+ * Only a tab that holds something is worth asking: a tab just opened knows nobody yet, so its first
+ * count waits for the first reply to its opening `ask`, at most {@link ASK_TIMEOUT} ms; an `ask` that
+ * brings nothing in time empties the count (those tabs hold nothing, or crashed without a `bye`), so
+ * a tab alone again, or among tabs that hold nothing, asks the storefront without waiting.
  *
  * Without `BroadcastChannel` or Web Locks, {@link openTabs} returns `undefined` and each tab works on
  * its own. This module only moves messages and locks; what a message means is the client's business.
  */
 
 /**
- * What one tab tells the others: `ask` for the current state, or the `state` this tab holds. A
- * `token` of `null` means nobody is logged in; `ttl` is how many milliseconds the token stays valid
- * (on the sender's monotonic clock); `answered` says that `data` is the backend's answer to it.
+ * What one tab tells the others (see above). A `token` of `null` means nobody is logged in; `ttl` is how
+ * many milliseconds the token stays valid; `answered` says that `data` is the backend's answer to it.
  */
 export type TabMessage =
-  | { type: 'ask' }
+  | { type: 'ask' | 'bye' | 'guest'; from?: number }
   | {
       type: 'state';
+      from?: number;
       token: string | null;
       ttl?: number;
       /** Just fetched from the storefront, so it names who is logged in now. */
       fresh?: boolean;
+      /** Fetched after its sender heard a guest hint: the hint is answered. */
+      checked?: boolean;
       answered?: boolean;
       data?: unknown;
     };
 
-/** How long a tab that needs a token waits for another tab's reply before fetching itself. */
+/** How long a tab waits for other tabs' replies before it fetches itself. */
 export const ASK_TIMEOUT = 50;
 
 export interface Tabs {
   /** Sends `message` to every other tab. */
   send(message: TabMessage): void;
-  /** Runs `task` holding the exclusive lock; `signal` gives up waiting for it. */
+  /** Runs `task` holding the exclusive lock; `signal` withdraws the request while it waits. */
   exclusive(task: () => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Whether another tab of this store and app is open, so that asking may help. */
   othersOpen(): Promise<boolean>;
-  /** Closes the channel and lets go of the tab lock. */
+  /** Forgets the tabs counted: none of them holds what this one needs. */
+  alone(): void;
+  /** Says `bye` and closes the channel. */
   close(): void;
 }
 
@@ -73,41 +78,43 @@ export const openTabs = (
 ): Tabs | undefined => {
   const locks = globalThis.navigator?.locks;
   if (typeof BroadcastChannel !== 'function' || !locks) return undefined;
+  // The guest page's inline script (templates/components/current-customer/script.html) uses this name too.
   const name = `current-customer:${location.origin}:${appClientId}`;
-  const tabLock = `${name}:tab`;
+  /** This tab's id in its messages. */
+  const from = Math.random();
+  const others = new Set<number>();
   const channel = new BroadcastChannel(name);
-  channel.onmessage = (event: MessageEvent<TabMessage>) => receive(event.data);
-  // Held (shared) from here to close(), so that other tabs can count this one.
-  let open = true;
-  let letGo: (() => void) | undefined;
-  locks
-    .request(tabLock, { mode: 'shared' }, () =>
-      open
-        ? new Promise<void>((release) => {
-            letGo = release;
-          })
-        : undefined,
-    )
-    .catch(() => {});
-  // Asked right after the request above: the lock manager answers one page's calls in order, so this
-  // tab's own lock is in the count (held, or pending should it not be granted yet). Used once.
-  let census: Promise<LockManagerSnapshot> | undefined = locks.query();
+  /** Ends the opening wait: at the first reply, or ASK_TIMEOUT ms after opening. */
+  let introduced: () => void = () => {};
+  const introduction = new Promise<void>((resolve) => {
+    introduced = resolve;
+    setTimeout(resolve, ASK_TIMEOUT);
+  });
+  const send = (message: TabMessage) => channel.postMessage({ ...message, from });
+  channel.onmessage = ({ data }: MessageEvent<TabMessage>) => {
+    if (data.from !== undefined) {
+      if (data.type === 'bye') others.delete(data.from);
+      else others.add(data.from);
+      introduced();
+    }
+    receive(data);
+  };
+  send({ type: 'ask' });
 
   return {
-    send: (message) => channel.postMessage(message),
+    send,
     async exclusive(task, signal) {
       await locks.request(name, { signal }, task);
     },
     async othersOpen() {
-      const { held = [], pending = [] } = await (census ?? locks.query());
-      census = undefined;
-      const tabsOpen = [...held, ...pending].filter((lock) => lock.name === tabLock).length;
-      return tabsOpen > (open ? 1 : 0);
+      await introduction;
+      return others.size > 0;
     },
+    alone: () => others.clear(),
     close() {
-      open = false;
+      send({ type: 'bye' });
       channel.close();
-      letGo?.();
+      introduced();
     },
   };
 };

@@ -96,7 +96,7 @@ export const dev = async (args: string[]): Promise<number> => {
     }
     if (!withSecret) {
       console.log(
-        '# CLIENT_SECRET is random for this run: pass --client-secret <s> (or --show-secret) to set or print it',
+        '# CLIENT_SECRET is random for this run: set CURRENT_CUSTOMER_CLIENT_SECRET (or pass --show-secret) to choose or print it',
       );
     }
     console.log(

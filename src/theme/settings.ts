@@ -7,6 +7,7 @@ export interface CurrentCustomerSettings {
   current_customer_app_client_id: string;
   current_customer_endpoint: string;
   current_customer_credentials: 'omit' | 'include';
+  current_customer_body: 'text' | 'json';
   current_customer_auto_refresh: boolean;
   current_customer_debug: boolean;
 }
@@ -18,6 +19,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   'current_customer_app_client_id',
   'current_customer_endpoint',
   'current_customer_credentials',
+  'current_customer_body',
   'current_customer_auto_refresh',
   'current_customer_debug',
 ];
@@ -36,6 +38,7 @@ export function configSettings(defaults: SettingsDefaults = {}): CurrentCustomer
     current_customer_app_client_id: defaults.clientId ?? '',
     current_customer_endpoint: defaults.endpoint ?? '',
     current_customer_credentials: 'omit',
+    current_customer_body: 'text',
     current_customer_auto_refresh: true,
     current_customer_debug: false,
   };
@@ -75,6 +78,9 @@ export const TRANSLATIONS: Readonly<Record<string, Translation>> = {
   'i18n.CurrentCustomerCredentials': { default: 'Cookies sent to the app backend' },
   'i18n.CurrentCustomerCredentialsOmit': { default: 'None (omit)' },
   'i18n.CurrentCustomerCredentialsInclude': { default: "The app backend's cookies (include)" },
+  'i18n.CurrentCustomerBody': { default: 'How the token is sent to the app backend' },
+  'i18n.CurrentCustomerBodyText': { default: 'The token alone, as text (no CORS preflight)' },
+  'i18n.CurrentCustomerBodyJson': { default: 'JSON (for backends written against version 0.1)' },
   'i18n.CurrentCustomerAutoRefresh': { default: 'Refresh the token when it expires' },
   'i18n.CurrentCustomerDebug': { default: 'Log debugging information to the browser console' },
 };
@@ -108,6 +114,15 @@ export function schemaGroup(translated = true): SchemaGroup {
         options: [
           { value: 'omit', label: t('i18n.CurrentCustomerCredentialsOmit') },
           { value: 'include', label: t('i18n.CurrentCustomerCredentialsInclude') },
+        ],
+      },
+      {
+        type: 'select',
+        label: t('i18n.CurrentCustomerBody'),
+        id: 'current_customer_body',
+        options: [
+          { value: 'text', label: t('i18n.CurrentCustomerBodyText') },
+          { value: 'json', label: t('i18n.CurrentCustomerBodyJson') },
         ],
       },
       {

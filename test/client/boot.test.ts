@@ -100,8 +100,7 @@ describe('the drop-in file', () => {
     const byUrl = Object.fromEntries(p.seen.posts.map((post) => [post.url, post]));
     expect(byUrl[APP_A.endpoint]?.credentials).toBe('omit');
     expect(byUrl[APP_B.endpoint]?.credentials).toBe('include');
-    for (const post of p.seen.posts)
-      expect(p.issued.map((t) => `{"token":"${t}"}`)).toContain(post.body);
+    for (const post of p.seen.posts) expect(p.issued).toContain(post.body);
     const api = p.global();
     expect(Object.keys(api?.clients ?? {}).sort()).toEqual(['client-a', 'client-b']);
     expect(typeof api?.createCurrentCustomer).toBe('function');

@@ -28,7 +28,7 @@ beforeEach(() => {
 });
 
 describe('fetching and posting', () => {
-  it('fetches same-origin without the HTTP cache, then posts exactly {"token":…} as JSON', async () => {
+  it('fetches same-origin without the HTTP cache, then posts the token alone as text (a CORS simple request)', async () => {
     const server = scriptedFetch({ storefront: issuing(), backend: ok });
     const client = create({ fetch: server.fetch });
     client.start();
@@ -45,9 +45,29 @@ describe('fetching and posting', () => {
     expect(post?.url).toBe(ENDPOINT);
     expect(post?.init.method).toBe('POST');
     expect(post?.init.credentials).toBe('omit');
-    expect(new Headers(post?.init.headers).get('content-type')).toBe('application/json');
-    expect(post?.init.body).toBe(`{"token":"${token}"}`);
+    // No header of its own: fetch sends a string body as text/plain;charset=UTF-8, which needs no preflight.
+    expect(post?.init.headers).toBeUndefined();
+    expect(post?.init.body).toBe(token);
+    expect(new Request(ENDPOINT, post?.init).headers.get('content-type')).toBe(
+      'text/plain;charset=UTF-8',
+    );
     expect(events.types()).toEqual(['token', 'response']);
+  });
+
+  it('body: "json" posts exactly {"token":…} as application/json; any other value is a configuration error', async () => {
+    const server = scriptedFetch({ storefront: issuing(), backend: ok });
+    const client = create({ fetch: server.fetch, body: 'json' });
+    await client.post();
+    const [post] = server.backend;
+    expect(new Headers(post?.init.headers).get('content-type')).toBe('application/json');
+    expect(post?.init.body).toBe(`{"token":"${await client.getToken()}"}`);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const bad = create({ fetch: server.fetch, body: 'form' as 'json' });
+    await expect(bad.post()).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: 'body must be text or json',
+    });
+    expect(error).toHaveBeenCalledWith('current-customer: body must be text or json');
   });
 
   it('posts with credentials "include" when asked', async () => {
@@ -483,7 +503,8 @@ describe('failures and retries', () => {
     const fiveErrors = errorsOf(retried);
     retried.start();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect([five.storefront.length, five.backend.length]).toEqual([1, 4]);
+    // Each retry, after its wait, asks the storefront for a fresh token first.
+    expect([five.storefront.length, five.backend.length]).toEqual([4, 4]);
     expect(fiveErrors.map((e) => e.code)).toEqual(['backend_http_502']);
     const four = scriptedFetch({ storefront: issuing(), backend: () => ({ status: 403 }) });
     const client = create({ fetch: four.fetch });
@@ -492,7 +513,12 @@ describe('failures and retries', () => {
   });
 
   it('backend 401: fetches a fresh token once and posts again, then gives up', async () => {
-    const server = scriptedFetch({ storefront: issuing(), backend: () => ({ status: 401 }) });
+    // 401 forever, as far as a bounded test can say: after 20 POSTs the backend stops answering, so a
+    // client that loops fails the counts below instead of hanging the test.
+    const server = scriptedFetch({
+      storefront: issuing(),
+      backend: (n) => (n < 20 ? { status: 401 } : 'hang'),
+    });
     const client = create({ fetch: server.fetch });
     const errors = errorsOf(client);
     client.start();
@@ -658,5 +684,75 @@ describe('page lifecycle', () => {
     client.start();
     await flush();
     expect([server.storefront.length, server.backend.length]).toEqual([1, 1]);
+  });
+});
+
+describe('what each wait and retry guarantees', () => {
+  it('a leeway as long as the lifetime still caches a token for half its lifetime, never fetching in a loop', async () => {
+    const server = scriptedFetch({ storefront: issuing(60), backend: ok });
+    const client = create({ fetch: server.fetch, leewaySeconds: 600 });
+    client.start();
+    await flush();
+    expect(server.storefront).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(client.getClaims()).not.toBeNull();
+    expect(server.storefront).toHaveLength(1);
+    // Refreshed every 30 s: 3 more in 90 s, not thousands.
+    await vi.advanceTimersByTimeAsync(90_000);
+    expect([server.storefront.length, server.backend.length]).toEqual([4, 4]);
+  });
+
+  it('a POST retried after a wait (503, Retry-After) carries a fresh token from the storefront', async () => {
+    const server = scriptedFetch({
+      storefront: issuing(),
+      backend: (n) => (n === 0 ? { status: 503, headers: { 'retry-after': '5' } } : ok()),
+    });
+    const client = create({ fetch: server.fetch });
+    client.start();
+    await flush();
+    expect([server.storefront.length, server.backend.length]).toEqual([1, 1]);
+    // The token is not kept across the wait: nothing hands it out meanwhile.
+    expect(client.getClaims()).toBeNull();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect([server.storefront.length, server.backend.length]).toEqual([1, 1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect([server.storefront.length, server.backend.length]).toEqual([2, 2]);
+    const [first, second] = server.backend.map((call) => call.init.body);
+    expect(second).not.toBe(first);
+    expect(second).toBe(await client.getToken());
+    expect(client.getResponse()).toEqual({ ok: true });
+  });
+
+  it('the 60-s retry after a refresh that failed for good asks the storefront first too', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const server = scriptedFetch({
+      storefront: issuing(),
+      backend: (n) => (n < 4 ? { status: 503 } : ok()),
+    });
+    const client = create({ fetch: server.fetch });
+    client.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect([server.storefront.length, server.backend.length]).toEqual([4, 4]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([server.storefront.length, server.backend.length]).toEqual([5, 5]);
+    expect(server.backend[4]?.init.body).toBe(await client.getToken());
+  });
+
+  it('a POST that timed out is not sent again (the backend may have done the work)', async () => {
+    const server = scriptedFetch({ storefront: issuing(), backend: () => 'hang' });
+    const client = create({ fetch: server.fetch });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    client.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(server.backend[0]?.signal.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(50_000);
+    expect(server.backend).toHaveLength(1);
+    expect(errors).toEqual(['timeout']);
+    // post() too: one POST, then the timeout.
+    const again = client.post().catch((error: CurrentCustomerError) => error.code);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(await again).toBe('timeout');
+    expect(server.backend).toHaveLength(2);
   });
 });

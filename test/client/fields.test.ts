@@ -101,17 +101,47 @@ describe('declarative fields', () => {
     expect(p.text('#g')).toBe('Jane');
   });
 
-  it('data-current-customer-app picks the app; a field without it shows the app that answered last', () => {
-    const p = page(`
+  it('data-current-customer-app picks the app; a field without it shows the first app, in page order, with a value at its path', () => {
+    const config = (id: string) =>
+      `<script type="application/json" data-current-customer>{"appClientId":"${id}"}</script>`;
+    const p = page(`${config('app-a')}${config('app-b')}
       <span id="a" data-current-customer-field="name" data-current-customer-app="app-a">a?</span>
       <span id="b" data-current-customer-field="name" data-current-customer-app="app-b">b?</span>
-      <span id="any" data-current-customer-field="name">any?</span>`);
-    p.emit('response', { appClientId: 'app-a', data: { name: 'from A' } });
-    expect([p.text('#a'), p.text('#b'), p.text('#any')]).toEqual(['from A', 'b?', 'from A']);
+      <span id="any" data-current-customer-field="name" data-current-customer-fallback="none">any?</span>`);
+    const texts = () => [p.text('#a'), p.text('#b'), p.text('#any')];
+    // Whichever answers first or last, the unscoped field shows app-a, the first in page order.
     p.emit('response', { appClientId: 'app-b', data: { name: 'from B' } });
-    expect([p.text('#a'), p.text('#b'), p.text('#any')]).toEqual(['from A', 'from B', 'from B']);
+    expect(texts()).toEqual(['a?', 'from B', 'from B']);
+    p.emit('response', { appClientId: 'app-a', data: { name: 'from A' } });
+    expect(texts()).toEqual(['from A', 'from B', 'from A']);
+    p.emit('response', { appClientId: 'app-b', data: { name: 'from B again' } });
+    expect(texts()).toEqual(['from A', 'from B again', 'from A']);
+    // An answer without a value at the path blanks nothing another app filled.
+    p.emit('response', { appClientId: 'app-a', data: { other: 1 } });
+    expect(texts()).toEqual(['', 'from B again', 'from B again']);
+    p.emit('guest', { appClientId: 'app-b' });
+    expect(texts()).toEqual(['', '', 'none']);
     p.emit('guest', { appClientId: 'app-a' });
-    expect([p.text('#a'), p.text('#b'), p.text('#any')]).toEqual(['', 'from B', '']);
+    expect(texts()).toEqual(['', '', '']);
+  });
+
+  it('an app without a configuration element (a bundled client) comes after the configured ones', () => {
+    const p =
+      page(`<script type="application/json" data-current-customer>{"appClientId":"configured"}</script>
+      <span id="any" data-current-customer-field="name"></span>`);
+    p.emit('response', { appClientId: 'bundled', data: { name: 'bundled' } });
+    expect(p.text('#any')).toBe('bundled');
+    p.emit('response', { appClientId: 'configured', data: { name: 'configured' } });
+    expect(p.text('#any')).toBe('configured');
+  });
+
+  it('a second bindCurrentCustomerFields() leaves a verified page verified', () => {
+    const p = page('<span id="g" data-current-customer-field="greeting"></span>');
+    p.emit('response', { appClientId: 'app', data: ANSWER });
+    expect(p.state()).toBe('verified');
+    bindCurrentCustomerFields(p.document);
+    expect(p.state()).toBe('verified');
+    expect(p.text('#g')).toBe('Jane');
   });
 
   it('fields parsed after the answer are filled at DOMContentLoaded', () => {

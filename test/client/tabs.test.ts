@@ -43,7 +43,7 @@ beforeEach(() => {
         : { body: tokenAt(Math.floor(Date.now() / 1000), 60, customer) },
     backend: (n, call) => {
       if (backendAnswers) return backendAnswers(n);
-      const { token } = JSON.parse(String(call.init.body)) as { token: string };
+      const token = String(call.init.body);
       const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
       return json({ hello: payload.customer.id });
     },
@@ -80,58 +80,49 @@ describe('sharing', () => {
     for (const s of seen) expect(s.filter((e) => e.type === 'response')).toHaveLength(4);
   });
 
-  it('a lone tab does not wait to fetch', async () => {
-    tab().start();
-    await flush();
-    expect(counts()).toEqual([1, 1]);
-  });
-
-  it('start() sends its tab lock, the count of tabs and the exclusive lock in one turn: one wait, not three in a row', () => {
-    const sent: string[] = [];
-    const request = fakes.locks.request.bind(fakes.locks);
-    const query = fakes.locks.query.bind(fakes.locks);
-    vi.spyOn(fakes.locks, 'request').mockImplementation((name, options, callback) => {
-      sent.push(
-        `request ${typeof options === 'function' ? 'exclusive' : (options.mode ?? 'exclusive')}`,
-      );
-      return request(name, options, callback as never);
-    });
-    vi.spyOn(fakes.locks, 'query').mockImplementation(() => {
-      sent.push('query');
-      return query();
-    });
-    tab().start();
-    // Synchronously, before any answer of the lock manager: the query comes after the tab's own lock.
-    expect(sent).toEqual(['request shared', 'query', 'request exclusive']);
-  });
-
-  it('a new tab whose own lock is still pending in the count still sees the other tab, and asks it', async () => {
+  it('a lone tab waits for the other tabs once, at most ASK_TIMEOUT, when it opens; alone again later, it never waits', async () => {
     const a = tab();
     a.start();
-    await flush();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT - 1);
+    expect(counts()).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(counts()).toEqual([1, 1]);
-    const query = fakes.locks.query.bind(fakes.locks);
-    // The lock manager's answer as a browser may give it right after the request: the new tab's lock
-    // (the last shared one) pending, the other tab's held.
-    vi.spyOn(fakes.locks, 'query').mockImplementationOnce(async () => {
-      const { held = [], pending = [] } = await query();
-      const mine = held.map((lock) => lock.mode).lastIndexOf('shared');
-      return { held: held.filter((_, i) => i !== mine), pending: [...pending, held[mine] ?? {}] };
-    });
+    // A second tab comes and goes (its `bye`): at the next expiry, the first tab fetches at once.
     const b = tab();
     b.start();
     await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
     expect(counts()).toEqual([1, 1]);
-    expect(b.getResponse()).toEqual({ hello: 1 });
+    b.stop();
+    // The token came at ASK_TIMEOUT and lives 60 s: it expires now, and tab A fetches at once.
+    await vi.advanceTimersByTimeAsync(60_000 - ASK_TIMEOUT);
+    expect(counts()).toEqual([2, 2]);
+  });
+
+  it('an identified, idle page holds no Web Lock and has none pending (so Firefox may keep it in its back/forward cache)', async () => {
+    backendAnswers = (n) => (n === 1 ? 'hang' : json({ ok: true }));
+    const a = tab();
+    const b = tab();
+    a.start();
+    b.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT * 2);
+    expect(counts()).toEqual([1, 1]);
+    expect(await fakes.locks.query()).toEqual({ held: [], pending: [] });
+    // While working (the next POST hangs), only the exclusive lock, and only for that time.
+    await vi.advanceTimersByTimeAsync(60_000 + 2 * ASK_TIMEOUT);
+    expect(counts()).toEqual([2, 2]);
+    expect((await fakes.locks.query()).held?.map((lock) => lock.mode)).toEqual(['exclusive']);
+    // The POST times out (not sent again): the lock goes with it, and the 60-s retry holds none.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await fakes.locks.query()).toEqual({ held: [], pending: [] });
   });
 
   it('a new tab next to a tab with a valid token and answer gets both without any request', async () => {
-    const a = tab();
+    const a = tab({ customerId: 1 });
     a.start();
-    await flush();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
     expect(counts()).toEqual([1, 1]);
     await vi.advanceTimersByTimeAsync(10_000);
-    const b = tab();
+    const b = tab({ customerId: 1 });
     const seenB = record(b);
     b.start();
     await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
@@ -147,7 +138,7 @@ describe('sharing', () => {
   it('a new tab whose page is for another customer ignores an open tab’s older token and fetches', async () => {
     const a = tab({ customerId: 1 });
     a.start();
-    await flush();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
     customer = 2;
     const b = tab({ customerId: 2 });
     const seenA = record(a);
@@ -186,58 +177,204 @@ describe('sharing', () => {
   });
 });
 
-describe('logouts and switches reach every tab', () => {
-  it('a switch seen in tab B drops the token in tab A and cancels its retry (Retry-After) before it is sent', async () => {
+/** Lets a lone tab's opening wait for other tabs (ASK_TIMEOUT) pass, and what follows it run. */
+const settle = () => vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
+/** What a guest page's inline script posts (script.html): a hint, from no tab. */
+const guestPage = async () => {
+  const page = new FakeBroadcastChannel(`current-customer:${location.origin}:${CLIENT_ID}`);
+  page.postMessage({ type: 'guest' });
+  page.close();
+};
+
+describe('no lock across a wait', () => {
+  it('a tab waiting out a 503 + Retry-After holds no lock: a tab for another customer fetches at once, and its token stops the wait (nothing posted for customer 1 after the switch)', async () => {
     backendAnswers = (n) =>
       n === 0 ? { status: 503, headers: { 'retry-after': '8' } } : json({ ok: true });
     const a = tab({ customerId: 1 });
     const seenA = record(a);
     a.start();
-    await flush();
+    await settle();
     expect(counts()).toEqual([1, 1]);
-    // Tab B: a page for customer 2. Its automatic refresh waits behind tab A's (which holds the lock
-    // through its backoff); its page code asks for the token at once.
+    // Tab A is in its 8-s wait: it holds no lock and has none pending.
+    expect(await fakes.locks.query()).toEqual({ held: [], pending: [] });
+    // Tab B: a page for customer 2. Its automatic refresh gets the lock at once.
     customer = 2;
     const b = tab({ customerId: 2 });
     b.start();
-    expect(await b.getToken()).toMatch(/^eyJ/);
-    await flush();
+    await vi.advanceTimersByTimeAsync(2 * ASK_TIMEOUT);
+    expect(counts()).toEqual([2, 2]);
+    expect(b.getResponse()).toEqual({ ok: true });
     expect(seenA.filter((e) => e.type === 'changed')).toEqual([
       { type: 'changed', payload: { from: 1, to: 2 } },
     ]);
     expect(a.getClaims()).toBeNull();
-    // Tab A never posted again: its first POST (503) is the only one for customer 1; then tab B posts.
+    // Tab A never posted again: its first POST (503) is the only one for customer 1.
     await vi.advanceTimersByTimeAsync(30_000);
-    const posted = server.backend.map((call) => String(call.init.body));
-    expect(posted).toHaveLength(2);
-    expect(posted[1]).toBe(`{"token":"${await b.getToken()}"}`);
+    expect(counts()).toEqual([2, 2]);
+    expect(server.backend[1]?.init.body).toBe(await b.getToken());
     expect(seenA.some((e) => e.type === 'response')).toBe(false);
   });
 
-  it('a retry re-reads the current token before each attempt', async () => {
+  it('a retry after a wait uses the token another tab delivered during the wait, without a request of its own', async () => {
+    backendAnswers = (n) =>
+      n === 0 ? { status: 503, headers: { 'retry-after': '5' } } : json({ ok: true });
+    const a = tab();
+    const seenA = record(a);
+    a.start();
+    await settle();
+    const first = server.backend[0]?.init.body;
+    // Another tab fetched a newer token for the same customer during the wait, and posted it.
+    const b = tab();
+    b.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(counts()).toEqual([2, 2]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(counts()).toEqual([2, 2]);
+    expect(server.backend[1]?.init.body).not.toBe(first);
+    expect(server.backend[1]?.init.body).toBe(await b.getToken());
+    expect(await a.getToken()).toBe(await b.getToken());
+    expect(seenA.filter((e) => e.type === 'response')).toHaveLength(1);
+  });
+
+  it('a retry after a wait with no other tab asks the storefront first', async () => {
     backendAnswers = (n) =>
       n === 0 ? { status: 503, headers: { 'retry-after': '5' } } : json({ ok: true });
     const a = tab();
     a.start();
-    await flush();
-    const first = server.backend[0]?.init.body;
-    // Another tab fetched a newer token for the same customer meanwhile.
-    const b = tab();
-    b.start();
-    await vi.advanceTimersByTimeAsync(1_000);
-    await b.getToken();
+    await settle();
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(server.backend).toHaveLength(2);
-    expect(server.backend[1]?.init.body).not.toBe(first);
-    expect(server.backend[1]?.init.body).toBe(`{"token":"${await b.getToken()}"}`);
+    expect(counts()).toEqual([2, 2]);
+    expect(server.backend[1]?.init.body).toBe(await a.getToken());
+    expect(server.backend[1]?.init.body).not.toBe(server.backend[0]?.init.body);
+  });
+});
+
+describe('what a tab takes from another', () => {
+  it('a client without customerId never adopts an open tab’s older token: it asks the storefront, which names customer 2', async () => {
+    const a = tab({ customerId: 1 });
+    const seenA = record(a);
+    a.start();
+    await settle();
+    expect(counts()).toEqual([1, 1]);
+    // Customer 2 logged in through a page without the module; tab A still holds customer 1's token.
+    customer = 2;
+    const b = tab({ customerId: undefined });
+    const seenB = record(b);
+    b.start();
+    await vi.advanceTimersByTimeAsync(2 * ASK_TIMEOUT);
+    expect(counts()).toEqual([2, 2]);
+    expect(b.getClaims()?.customer.id).toBe(2);
+    expect(b.getResponse()).toEqual({ hello: 2 });
+    expect(seenB.map((e) => e.type)).toEqual(['token', 'response']);
+    expect(seenA.filter((e) => e.type === 'changed')).toEqual([
+      { type: 'changed', payload: { from: 1, to: 2 } },
+    ]);
   });
 
+  it('a token from another tab keeps the lifetime that tab says remains, not a full one from now', async () => {
+    const a = tab({ customerId: 1 });
+    a.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(40_000);
+    const b = tab({ customerId: 1 });
+    b.start();
+    await settle();
+    expect(counts()).toEqual([1, 1]);
+    expect(b.getClaims()?.customer.id).toBe(1);
+    a.stop();
+    // Tab A's token came at ASK_TIMEOUT and lives 60 s: tab B, alone now, refreshes when it expires
+    // (just after 60 s + ASK_TIMEOUT from the start), not 60 s after it took the token (at 100 s).
+    await vi.advanceTimersByTimeAsync(60_000 + 2 * ASK_TIMEOUT - (40_000 + 2 * ASK_TIMEOUT));
+    expect(counts()).toEqual([2, 2]);
+  });
+
+  it('the answer shared is the answer to the current token, never the previous token’s', async () => {
+    backendAnswers = (n) => (n === 0 ? json({ answer: 'first' }) : 'hang');
+    const a = tab({ customerId: 1 });
+    a.start();
+    await settle();
+    expect(a.getResponse()).toEqual({ answer: 'first' });
+    // The token expires: tab A fetches the next one; its POST hangs.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(counts()).toEqual([2, 2]);
+    const b = tab({ customerId: 1 });
+    const seenB = record(b);
+    b.start();
+    await settle();
+    // Tab B took the current token from tab A, but not the first token's answer as the answer to it.
+    expect(await b.getToken()).toBe(await a.getToken());
+    expect(seenB.map((e) => e.type)).toEqual(['token']);
+    expect(b.getResponse()).toBeUndefined();
+  });
+});
+
+describe('stopping and leaving', () => {
+  const holdLock = () => {
+    let release = () => {};
+    void fakes.locks.request(`current-customer:${location.origin}:${CLIENT_ID}`, () => {
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    return () => release();
+  };
+
+  it.each([
+    ['stop()', (client: CurrentCustomer) => client.stop()],
+    ['pagehide', () => window.dispatchEvent(new Event('pagehide'))],
+  ])(
+    '%s withdraws a queued lock request: the tab never fetches or posts afterwards',
+    async (_name, leave) => {
+      // Another tab works (holds the lock) while this one opens.
+      const release = holdLock();
+      const own = vi.fn(server.fetch);
+      const b = tab({ fetch: own });
+      b.start();
+      await settle();
+      expect(fakes.locks.pending).toHaveLength(1);
+      leave(b);
+      await flush();
+      expect(fakes.locks.pending).toHaveLength(0);
+      release();
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(own).not.toHaveBeenCalled();
+    },
+  );
+
+  it('pagehide closes the channel; a restore opens it again, fetches a fresh token and holds no lock after', async () => {
+    const a = tab();
+    a.start();
+    await settle();
+    window.dispatchEvent(new Event('pagehide'));
+    await flush();
+    expect(FakeBroadcastChannel.open.size).toBe(0);
+    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    await settle();
+    expect(FakeBroadcastChannel.open.size).toBe(1);
+    // The restore fetched a fresh token and, the last POST having completed, posted nothing.
+    expect(counts()).toEqual([2, 1]);
+    expect(await fakes.locks.query()).toEqual({ held: [], pending: [] });
+  });
+
+  it('stop() closes the channel and tells the other tabs (`bye`)', async () => {
+    const a = tab();
+    a.start();
+    await settle();
+    expect(FakeBroadcastChannel.open.size).toBe(1);
+    a.stop();
+    await flush();
+    expect(FakeBroadcastChannel.open.size).toBe(0);
+    expect(FakeBroadcastChannel.sent.at(-1)?.message).toMatchObject({ type: 'bye' });
+  });
+});
+
+describe('logouts and switches reach every tab', () => {
   it('an answer that arrives after a switch reaches nobody', async () => {
     const a = tab({ customerId: 1 });
     const seenA = record(a);
     backendAnswers = () => 'hang';
     a.start();
-    await flush();
+    await settle();
     const stale = await a.getToken();
     customer = 2;
     const b = tab({ customerId: 2 });
@@ -279,6 +416,80 @@ describe('logouts and switches reach every tab', () => {
     expect(a.getResponse()).toBeUndefined();
     expect(b.getResponse()).toBeUndefined();
   });
+
+  it('a logout that lands on a guest page: its hint makes one storefront request for the whole browser, and every tab hears `guest` then `changed` to null', async () => {
+    const tabs = [tab({ customerId: 1 }), tab({ customerId: 1 }), tab({ customerId: 1 })];
+    const seen = tabs.map(record);
+    for (const t of tabs) t.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT * 2);
+    expect(counts()).toEqual([1, 1]);
+    customer = null;
+    await guestPage();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT * 4);
+    expect(counts()).toEqual([2, 1]);
+    for (const s of seen)
+      expect(s.filter((e) => e.type !== 'token' && e.type !== 'response')).toEqual([
+        { type: 'guest', payload: null },
+        { type: 'changed', payload: { from: 1, to: null } },
+      ]);
+    for (const t of tabs) expect(t.getResponse()).toBeUndefined();
+  });
+
+  it('a stale guest page (the customer is still logged in) logs nobody out: one storefront request, still verified', async () => {
+    const tabs = [tab({ customerId: 1 }), tab({ customerId: 1 })];
+    const seen = tabs.map(record);
+    for (const t of tabs) t.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT * 2);
+    await guestPage();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT * 4);
+    expect(server.storefront).toHaveLength(2);
+    for (const s of seen)
+      expect(s.some((e) => e.type === 'guest' || e.type === 'changed')).toBe(false);
+    for (const t of tabs) expect(t.getClaims()?.customer.id).toBe(1);
+  });
+
+  it('a guest hint heard while a storefront request begun before it is in flight: the tab asks again after it', async () => {
+    // The storefront answers at once (for whoever is logged in then), the answer arrives 500 ms later.
+    const slow = vi.fn(async (url: string, init: RequestInit) => {
+      const answer = server.fetch(url, init);
+      if (url.startsWith('/customer/')) await new Promise((resolve) => setTimeout(resolve, 500));
+      return answer;
+    });
+    const a = tab({ customerId: 1, fetch: slow });
+    const seenA = record(a);
+    a.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT + 600);
+    expect(counts()).toEqual([1, 1]);
+    // The token expires: the refresh asks the storefront (customer 1 still), then the customer logs out
+    // and a guest page is rendered while that answer is on its way.
+    await vi.advanceTimersByTimeAsync(60_000 - 100 + 10);
+    expect(server.storefront).toHaveLength(2);
+    customer = null;
+    await guestPage();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(server.storefront).toHaveLength(3);
+    expect(seenA.filter((e) => e.type === 'guest' || e.type === 'changed')).toEqual([
+      { type: 'guest', payload: null },
+      { type: 'changed', payload: { from: 1, to: null } },
+    ]);
+  });
+
+  it('a guest hint wakes no stopped tab and no tab already a guest', async () => {
+    const a = tab({ customerId: 1 });
+    a.start();
+    await settle();
+    customer = null;
+    await guestPage();
+    await settle();
+    expect(counts()).toEqual([2, 1]);
+    // Tab A is a guest now: another hint asks nothing.
+    await guestPage();
+    await settle();
+    a.stop();
+    await guestPage();
+    await settle();
+    expect(counts()).toEqual([2, 1]);
+  });
 });
 
 describe('working alone', () => {
@@ -304,33 +515,5 @@ describe('working alone', () => {
     tab().start();
     await flush();
     expect(counts()).toEqual([2, 2]);
-  });
-
-  it('pagehide closes the channel and lets go of the tab lock (so the page may enter the back/forward cache); a restore opens them again', async () => {
-    const a = tab();
-    a.start();
-    await flush();
-    window.dispatchEvent(new Event('pagehide'));
-    await flush();
-    expect(FakeBroadcastChannel.open.size).toBe(0);
-    expect((await fakes.locks.query()).held).toHaveLength(0);
-    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
-    await flush();
-    expect(FakeBroadcastChannel.open.size).toBe(1);
-    expect((await fakes.locks.query()).held?.map((lock) => lock.mode)).toEqual(['shared']);
-    // The restore fetched a fresh token and, the last POST having completed, posted nothing.
-    expect(counts()).toEqual([2, 1]);
-  });
-
-  it('stop() closes the channel and lets go of the tab lock', async () => {
-    const a = tab();
-    a.start();
-    await flush();
-    expect(FakeBroadcastChannel.open.size).toBe(1);
-    expect((await fakes.locks.query()).held).toHaveLength(1);
-    a.stop();
-    await flush();
-    expect(FakeBroadcastChannel.open.size).toBe(0);
-    expect((await fakes.locks.query()).held).toHaveLength(0);
   });
 });

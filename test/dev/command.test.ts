@@ -155,7 +155,7 @@ describe('stencil-current-customer dev (built)', () => {
     await until(hidden, /press Ctrl-C/);
     expect(hidden.stdout()).not.toMatch(/^export CLIENT_SECRET=/m);
     expect(hidden.stdout()).toMatch(
-      /^# CLIENT_SECRET is random for this run: pass --client-secret/m,
+      /^# CLIENT_SECRET is random for this run: set CURRENT_CUSTOMER_CLIENT_SECRET/m,
     );
     hidden.child.kill('SIGINT');
     expect(await hidden.exited).toBe(0);

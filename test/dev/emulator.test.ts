@@ -270,12 +270,12 @@ describe('emulator errors', () => {
     }
   });
 
-  it('the dev command prints one error line and exits non-zero', async () => {
+  it('the dev command prints one error line and exits 1 when it cannot start, 2 for a wrong command line', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       expect(await dev(['--theme', '/definitely/not/here'])).toBe(1);
       expect(await dev(['--port', String(busyPort), '--backend-port', '0'])).toBe(1);
-      expect(await dev(['--token-ttl', 'x'])).toBe(1);
+      expect(await dev(['--token-ttl', 'x'])).toBe(2);
       expect(errors.mock.calls).toHaveLength(3);
       for (const [line] of errors.mock.calls) {
         expect(String(line)).toMatch(/^stencil-current-customer dev: /);

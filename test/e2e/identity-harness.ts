@@ -3,7 +3,8 @@
 //   rendered, as Stencil does) and the built drop-in file, and `/customer/current.jwt`, a token signed with jose
 //   for the customer the test logs in (404 when nobody is);
 // - the backend is the package's own handler (with a store rule), behind a wrapper that can delay or fail the
-//   next POSTs and logs every POST with the customer whose token it carried.
+//   next POSTs and logs every request (every POST with the customer whose token it carried, every preflight);
+// - a guest page carries the guest hint exactly as templates/components/current-customer/script.html renders it.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,8 @@ export interface Post {
   /** The customer whose token the POST carried. */
   customer: number;
   status: number;
+  /** The request's content-type (`text/plain;charset=UTF-8` for the module's default body). */
+  contentType: string | null;
 }
 /** What the backend does with one POST instead of answering it at once. */
 export interface Fault {
@@ -43,6 +46,8 @@ export interface HarnessOptions {
   dropIn?: string;
   /** Extra client options for the configuration element. */
   config?: Record<string, unknown>;
+  /** Guest pages carry the guest hint (as the partial renders it). Default true. */
+  guestHint?: boolean;
 }
 
 export interface Harness {
@@ -52,6 +57,8 @@ export interface Harness {
   setCustomer(id: number | null): void;
   tokenRequests: TokenRequest[];
   posts: Post[];
+  /** Every CORS preflight (OPTIONS) the backend received, by time. */
+  preflights: number[];
   /** Faults applied, in order, to the next POSTs. */
   faults: Fault[];
   close(): Promise<void>;
@@ -63,6 +70,42 @@ const listen = (server: Server) =>
       resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
     );
   });
+
+/**
+ * The guest hint's inline script, taken from the partial itself (its nonce left empty, the app client id
+ * printed as the partial prints it: a JSON string).
+ */
+const guestHint = (appClientId: string) => {
+  const partial = readFileSync(
+    join(packageRoot(), 'templates/components/current-customer/script.html'),
+    'utf8',
+  );
+  const match = /<script nonce="\{\{nonce\}\}">([\s\S]*?)<\/script>/.exec(partial);
+  if (!match?.[1]) throw new Error('script.html renders no guest hint');
+  const code = match[1].replace(
+    /\s*\{\{~\{strReplace[\s\S]*?\}~\}\}\s*/,
+    JSON.stringify(appClientId),
+  );
+  return `<script>${code}</script>`;
+};
+
+/**
+ * The token of a POST: its body alone (text/plain), or a JSON body's `token`. Until the handler takes
+ * text/plain bodies itself, a text body is handed to it as the JSON body it reads (same token, same
+ * origin); once it does, the request goes to it unchanged.
+ */
+async function readPost(request: Request, takesText: boolean): Promise<[string, Request]> {
+  const body = await request.clone().text();
+  const json = /json/i.test(request.headers.get('content-type') ?? '');
+  const token = json ? (JSON.parse(body) as { token: string }).token : body.trim();
+  if (json || takesText) return [token, request];
+  const headers = new Headers(request.headers);
+  headers.set('content-type', 'application/json');
+  return [
+    token,
+    new Request(request.url, { method: 'POST', headers, body: JSON.stringify({ token }) }),
+  ];
+}
 
 const close = (server: Server) =>
   new Promise<void>((resolve) => {
@@ -87,6 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let customer: number | null = 1;
   const tokenRequests: TokenRequest[] = [];
   const posts: Post[] = [];
+  const preflights: number[] = [];
   const faults: Fault[] = [];
 
   const backend = createServer();
@@ -101,6 +145,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     allowedOrigins: [storefrontUrl],
     onCustomer: (verified) => ({ hello: verified.customer.id }),
   });
+  // Does this handler take a text/plain body (the module's default)? A refusal for its media type says no.
+  const probe = await handler(
+    new Request(endpoint, {
+      method: 'POST',
+      headers: { origin: storefrontUrl, 'content-type': 'text/plain;charset=UTF-8' },
+      body: 'not-a-token',
+    }),
+  );
+  const takesText = probe.status !== 415;
   const cors = {
     'access-control-allow-origin': storefrontUrl,
     'access-control-expose-headers': 'retry-after',
@@ -108,10 +161,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   backend.on(
     'request',
     toNodeListener(async (request) => {
+      if (request.method === 'OPTIONS') preflights.push(Date.now());
       if (request.method !== 'POST') return handler(request);
-      const { token } = JSON.parse(await request.clone().text()) as { token: string };
+      const contentType = request.headers.get('content-type');
+      const [token, forHandler] = await readPost(request, takesText);
       const claims = decodeJwt(token) as { customer: { id: number } };
-      const post: Post = { at: Date.now(), customer: claims.customer.id, status: 0 };
+      const post: Post = { at: Date.now(), customer: claims.customer.id, status: 0, contentType };
       posts.push(post);
       const fault = faults.shift();
       if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -123,7 +178,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           headers: retryAfter === undefined ? cors : { ...cors, 'retry-after': `${retryAfter}` },
         });
       }
-      const response = await handler(request);
+      const response = await handler(forHandler);
       post.status = response.status;
       return response;
     }),
@@ -131,6 +186,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   storefront.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', storefrontUrl);
+    const loggedIn = customer;
     if (url.pathname === '/customer/current.jwt') {
       tokenRequests.push({ at: Date.now(), customer });
       if (customer === null || url.searchParams.get('app_client_id') !== CLIENT_ID) {
@@ -160,6 +216,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return;
     }
     if (url.pathname.startsWith('/page')) {
+      // `/page-as-guest`: a guest page whatever the session says (one served from a cache, or rendered
+      // just before a login).
+      const customer = url.pathname === '/page-as-guest' ? null : loggedIn;
       // As the theme partial: a configuration element only for a logged-in customer.
       const config = {
         appClientId: CLIENT_ID,
@@ -170,7 +229,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       };
       const element =
         customer === null
-          ? ''
+          ? options.guestHint === false
+            ? ''
+            : guestHint(CLIENT_ID)
           : `<script type="application/json" data-current-customer>${JSON.stringify(config)}</script>`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
         `<!doctype html><html><head><title>${url.pathname}</title></head><body>
@@ -191,6 +252,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     tokenRequests,
     posts,
+    preflights,
     faults,
     close: async () => {
       await Promise.all([close(storefront), close(backend)]);

@@ -34,6 +34,12 @@ const events = (page: Page) =>
 const count = async (page: Page, type: string) =>
   (await events(page)).filter((event) => event.type === type).length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The Web Locks of the page's origin, as `navigator.locks.query()` in the page lists them. */
+const locksOf = (page: Page) =>
+  page.evaluate(async () => {
+    const { held = [], pending = [] } = await navigator.locks.query();
+    return { held: held.length, pending: pending.length };
+  });
 
 /** playwright turns Chromium's back/forward cache off by default: a browser of its own, with it on. */
 const launchWithBackForwardCache = () =>
@@ -121,6 +127,17 @@ describeBrowser('One identity per browser, in Chromium', () => {
     expect([h.tokenRequests.length, h.posts.length]).toEqual([1, 1]);
   });
 
+  it('the module’s default POST is a CORS simple request: no preflight, the token as text/plain', async () => {
+    const h = await start({ lifetime: 60 });
+    const { open } = await tabs();
+    const a = await open();
+    await waitFor(async () => (await count(a, 'response')) === 1, 'the answer');
+    expect(h.preflights).toEqual([]);
+    expect(h.posts.map((post) => [post.contentType, post.status])).toEqual([
+      ['text/plain;charset=UTF-8', 200],
+    ]);
+  });
+
   it('logout in tab B, then login as another customer, with a 503 + Retry-After retry in flight in tab A: no customer 1 POST after customer 2 is seen, `changed` in tab A', async () => {
     const h = await start({ lifetime: 60 });
     h.faults.push({ status: 503, retryAfterSeconds: 2 });
@@ -151,6 +168,109 @@ describeBrowser('One identity per browser, in Chromium', () => {
     expect(await callClient(a, 'getClaims')).toBeNull();
     expect(await callClient(a, 'getResponse')).toBeNull();
   }, 30_000);
+
+  it('no lock across a wait: while tab A waits out a 503 + Retry-After it holds no lock, tab B (customer 2) fetches at once, and nothing is posted for customer 1 after', async () => {
+    const h = await start({ lifetime: 60 });
+    h.faults.push({ status: 503, retryAfterSeconds: 4 });
+    const { open } = await tabs();
+    const a = await open();
+    await waitFor(() => h.posts.length === 1, "tab A's first POST (503)");
+    await sleep(200);
+    expect(await locksOf(a)).toEqual({ held: 0, pending: 0 });
+    h.setCustomer(2);
+    const opened = Date.now();
+    const b = await open();
+    await waitFor(async () => (await count(b, 'response')) === 1, "tab B's answer for customer 2");
+    const seenTwo = h.tokenRequests.find((request) => request.customer === 2)?.at ?? 0;
+    // Not behind tab A's 4-s wait.
+    expect(seenTwo - opened).toBeLessThan(2_000);
+    await waitFor(
+      async () => (await events(a)).some((event) => event.type === 'changed'),
+      '`changed` in tab A',
+    );
+    await sleep(5_000);
+    expect(h.posts.filter((post) => post.at >= seenTwo).map((post) => post.customer)).toEqual([2]);
+    expect(h.posts.map((post) => post.customer)).toEqual([1, 2]);
+  }, 30_000);
+
+  it('a client without customerId does not adopt an open tab’s older token: it asks the storefront, which names customer 2', async () => {
+    const h = await start({ lifetime: 60, config: { customerId: null } });
+    const { open } = await tabs();
+    const a = await open();
+    await waitFor(async () => (await count(a, 'response')) === 1, 'tab A to get its answer');
+    // Customer 2 logs in through a page without the module; tab A still holds customer 1's token.
+    h.setCustomer(2);
+    const b = await open();
+    await waitFor(async () => (await count(b, 'response')) === 1, "tab B's answer");
+    expect((await events(b)).find((event) => event.type === 'response')?.data).toEqual({
+      hello: 2,
+    });
+    expect(h.tokenRequests.map((request) => request.customer)).toEqual([1, 2]);
+    expect(h.posts.map((post) => post.customer)).toEqual([1, 2]);
+    await waitFor(
+      async () => (await events(a)).some((event) => event.type === 'changed'),
+      '`changed` in tab A',
+    );
+  });
+
+  it('a logout that lands on a guest page reaches every tab as `guest` then `changed` to null, with one storefront request for the whole browser', async () => {
+    const h = await start({ lifetime: 60 });
+    const { open } = await tabs();
+    const pages = [await open(), await open(), await open()];
+    for (const page of pages)
+      await waitFor(async () => (await count(page, 'response')) === 1, 'every tab identified');
+    expect([h.tokenRequests.length, h.posts.length]).toEqual([1, 1]);
+    // "Log out" in a fourth tab: the storefront forgets the customer and renders a guest page.
+    h.setCustomer(null);
+    const guest = await open();
+    expect(await guest.title()).toBe('/page');
+    for (const page of pages)
+      await waitFor(
+        async () => (await events(page)).some((event) => event.type === 'changed'),
+        '`changed` in every tab',
+      );
+    await sleep(500);
+    expect(h.tokenRequests.map((request) => request.customer)).toEqual([1, null]);
+    for (const page of pages) {
+      const told = (await events(page)).filter((e) => e.type === 'guest' || e.type === 'changed');
+      expect(told).toEqual([
+        expect.objectContaining({ type: 'guest' }),
+        expect.objectContaining({ type: 'changed', from: 1, to: null }),
+      ]);
+      expect(await callClient(page, 'getResponse')).toBeNull();
+    }
+    expect(h.posts).toHaveLength(1);
+  }, 30_000);
+
+  it('a guest page rendered while the customer is still logged in (stale) logs nobody out: one storefront request, every tab still verified', async () => {
+    const h = await start({ lifetime: 60 });
+    const { open } = await tabs();
+    const pages = [await open(), await open()];
+    for (const page of pages)
+      await waitFor(async () => (await count(page, 'response')) === 1, 'every tab identified');
+    await open('/page-as-guest');
+    await sleep(1_000);
+    for (const page of pages) {
+      expect((await events(page)).some((e) => e.type === 'guest' || e.type === 'changed')).toBe(
+        false,
+      );
+      expect(await callClient(page, 'getClaims')).not.toBeNull();
+    }
+    expect(h.tokenRequests).toHaveLength(2);
+  }, 30_000);
+
+  it('an identified, idle page holds no Web Lock and has none pending', async () => {
+    const h = await start({ lifetime: 60 });
+    const { open } = await tabs();
+    const a = await open();
+    const b = await open();
+    for (const page of [a, b])
+      await waitFor(async () => (await count(page, 'response')) === 1, 'both tabs identified');
+    expect([h.tokenRequests.length, h.posts.length]).toEqual([1, 1]);
+    await sleep(200);
+    expect(await locksOf(a)).toEqual({ held: 0, pending: 0 });
+    expect(await locksOf(b)).toEqual({ held: 0, pending: 0 });
+  });
 
   it('back/forward cache (Chromium cache on): a restored page fetches a fresh token and does not post for another customer', async () => {
     const h = await start({ lifetime: 60 });

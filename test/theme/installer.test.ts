@@ -529,6 +529,7 @@ describe('settings in variations', () => {
     "current_customer_app_client_id": "old-id",
     "current_customer_endpoint": "",
     "current_customer_credentials": "omit",
+    "current_customer_body": "text",
     "current_customer_auto_refresh": true,
     "current_customer_debug": false
   },
@@ -540,6 +541,7 @@ describe('settings in variations', () => {
         "current_customer_app_client_id": "old-id",
         "current_customer_endpoint": "",
         "current_customer_credentials": "omit",
+        "current_customer_body": "text",
         "current_customer_auto_refresh": true,
         "current_customer_debug": false,
         "b": 2
@@ -583,6 +585,18 @@ describe('settings in variations', () => {
       'set current_customer_endpoint to "https://app.example.test/x" in settings, variations[0] (light) settings (it was "")',
     ]);
     expect(plan.notes).toEqual([]);
+  });
+
+  it('adds a setting an older install lacks to the top-level settings only, and nothing else', () => {
+    const before = OLDER.replace('\n    "current_customer_body": "text",', '');
+    expect(before).not.toBe(OLDER);
+    const dir = miniTheme({ 'config.json': before, 'templates/layout/base.html': BASE });
+    const plan = planInstall(dir, {});
+    const config = plan.changes.find((c) => c.path === 'config.json');
+    expect(config?.details).toEqual(['add current_customer_body to settings']);
+    const after = JSON.parse(config?.after?.toString() ?? '');
+    expect(after.settings.current_customer_body).toBe('text');
+    expect(after.variations).toEqual(JSON.parse(before).variations);
   });
 
   it('without --force keeps the values set, names where, and adds nothing to variations', () => {

@@ -40,6 +40,13 @@ function parse(html: string): Parsed {
   };
 }
 
+/** The guest hint script.html renders for guests: each inline script that posts on the channel. */
+function guestHints(html: string): { html: string; nonce: string | null; code: string }[] {
+  return [...html.matchAll(/<script nonce="([^"]*)">([^<]*BroadcastChannel[^<]*)<\/script>/g)].map(
+    (match) => ({ html: match[0], nonce: match[1] ?? null, code: match[2] ?? '' }),
+  );
+}
+
 const CUSTOMER = {
   id: 4927,
   name: 'John Doe',
@@ -91,6 +98,7 @@ describe('the patched base layout (theme fixture)', () => {
         appClientId: 'app-client-id',
         endpoint: 'https://app.example.test/identify',
         credentials: 'omit',
+        body: 'text',
         autoRefresh: true,
         debug: false,
         customerId: 4927,
@@ -113,12 +121,17 @@ describe('the patched base layout (theme fixture)', () => {
     ['customer null', { customer: null }],
     ['customer {}', { customer: {} }],
   ])(
-    'renders nothing at all for a guest (%s): the page is byte-identical to unpatched Cornerstone',
+    'renders only the guest hint for a guest (%s): without it, the page is byte-identical to unpatched Cornerstone',
     async (_name, context) => {
       const patched = await render(context, { current_customer_enabled: true });
       const unpatched = await render(context, { current_customer_enabled: true }, original);
-      expect(patched).not.toContain('current-customer');
-      expect(patched).toBe(unpatched);
+      const hints = guestHints(patched);
+      expect(hints).toHaveLength(1);
+      expect(hints[0]?.nonce).toBe(NONCE);
+      expect(parse(patched).configElements).toHaveLength(0);
+      expect(parse(patched).dropIns).toHaveLength(0);
+      expect(patched).not.toContain('rel="preconnect" href="https://app.example.test"');
+      expect(patched.replace(hints[0]?.html ?? '', '')).toBe(unpatched);
     },
   );
 
@@ -202,6 +215,7 @@ describe('the script partial on its own', () => {
         appClientId: 'first',
         endpoint: 'https://first.example.test/',
         credentials: 'omit',
+        body: 'text',
         autoRefresh: true,
         debug: false,
         customerId: 4927,
@@ -210,6 +224,7 @@ describe('the script partial on its own', () => {
         appClientId: 'second',
         endpoint: 'https://second.example.test/x',
         credentials: 'include',
+        body: 'text',
         autoRefresh: false,
         debug: true,
         customerId: 4927,
@@ -218,6 +233,7 @@ describe('the script partial on its own', () => {
         appClientId: 'third',
         endpoint: 'https://first.example.test/',
         credentials: 'omit',
+        body: 'text',
         autoRefresh: true,
         debug: false,
         customerId: 4927,
@@ -240,6 +256,7 @@ describe('the script partial on its own', () => {
         appClientId: 'first',
         endpoint: 'https://first.example.test/',
         credentials: 'include',
+        body: 'text',
         autoRefresh: false,
         debug: true,
         customerId: 4927,
@@ -261,6 +278,7 @@ describe('the script partial on its own', () => {
         appClientId: 'first',
         endpoint: 'https://first.example.test/',
         credentials: 'omit',
+        body: 'text',
         autoRefresh: true,
         debug: true,
         customerId: 4927,
@@ -294,10 +312,18 @@ describe('the script partial on its own', () => {
     expect(
       parse(await renderBody('{{> components/current-customer/script enabled=false}}', on)).dropIns,
     ).toHaveLength(0);
-    // A parameter never shows a guest anything.
-    expect(
-      await renderBody('{{> components/current-customer/script enabled=true}}', on, {}),
-    ).not.toContain('script');
+    // A guest gets the hint alone (when enabled), never the configuration or the module.
+    const guest = await renderBody(
+      '{{> components/current-customer/script enabled=true}}',
+      off,
+      {},
+    );
+    expect(guestHints(guest)).toHaveLength(1);
+    expect(parse(guest).configElements).toHaveLength(0);
+    expect(parse(guest).dropIns).toHaveLength(0);
+    expect(await renderBody('{{> components/current-customer/script enabled=false}}', on, {})).toBe(
+      '<!DOCTYPE html><html><head></head><body></body></html>',
+    );
   });
 
   it('works where the page context is not the root (inside a with block)', async () => {
@@ -402,7 +428,7 @@ describe.skipIf(skipCornerstone())('the patched base layout of the real Cornerst
       },
     });
 
-  it('renders one configuration and one drop-in script for a customer, and nothing for a guest', async () => {
+  it('renders one configuration and one drop-in script for a customer, and only the guest hint for a guest', async () => {
     const dir = copyTheme(CORNERSTONE);
     install(dir, { clientId: 'app-client-id', endpoint: 'https://app.example.test/identify' });
     const theme = loadTheme(dir);
@@ -416,7 +442,10 @@ describe.skipIf(skipCornerstone())('the patched base layout of the real Cornerst
     expect(page.dropIns).toHaveLength(1);
     expect(page.dropIns[0]?.getAttribute('nonce')).toBe(NONCE);
     const guest = { theme_settings: enabled };
-    expect(await render(patched, guest)).toBe(await render(original, guest));
+    const guestPage = await render(patched, guest);
+    const [hint] = guestHints(guestPage);
+    expect(hint?.nonce).toBe(NONCE);
+    expect(guestPage.replace(hint?.html ?? '', '')).toBe(await render(original, guest));
     cleanUp();
   });
 });

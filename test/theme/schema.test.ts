@@ -62,6 +62,7 @@ describe('the schema rules', () => {
       'text',
       'text',
       'select',
+      'select',
       'checkbox',
       'checkbox',
     ]);
@@ -115,6 +116,6 @@ describe('the schema rules', () => {
   });
 
   it('reject a setting without a default in config.json', () => {
-    expect(schemaProblems([group()], { ...TRANSLATIONS }, { settings: {} })).toHaveLength(6);
+    expect(schemaProblems([group()], { ...TRANSLATIONS }, { settings: {} })).toHaveLength(7);
   });
 });

@@ -1,0 +1,127 @@
+// What this tab tells the other tabs and makes of what they tell it (tabs.ts moves the messages). The
+// rules: only a token just fetched says who is logged in now; an older one is taken only for the customer
+// this tab has already seen; an answer is taken only with its own token; a guest page is a hint that
+// makes one tab ask the storefront, never a logout by itself.
+import { type Identity, sameCustomer } from './identity.js';
+import { wait } from './scope.js';
+import { type ClientState, done, forget, remaining, valid } from './state.js';
+import { ASK_TIMEOUT, type TabMessage, type Tabs } from './tabs.js';
+import { decodeToken } from './token.js';
+
+export interface Sync {
+  /** The other tabs while this one is connected; `undefined` when working alone. */
+  tabs: Tabs | undefined;
+  /**
+   * Tells the other tabs the valid token this one holds, with its answer when there is one. (Only a 404
+   * just received says "nobody": an old one may be stale.)
+   */
+  share(): void;
+  receive(message: TabMessage): void;
+  /**
+   * Asks the other tabs, if any is open, for their token and answer, and waits until they arrive, at
+   * most ASK_TIMEOUT ms. A short bounded wait (under the lock: the next tab in line may get the lock
+   * before the message that tells it the work was done). Rejects with `aborted` on abortAll().
+   */
+  askOthers(): Promise<void>;
+  /**
+   * After a guest hint, under the lock: waits, at most ASK_TIMEOUT ms and only if another tab is open,
+   * for the word of a tab that asked the storefront since the hint (it sends it before it lets go of the
+   * lock, but the message may come after the lock). So the browser asks once per hint, not once per tab.
+   */
+  awaitCheck(): Promise<void>;
+}
+
+/**
+ * `refresh` runs the automatic fetch and post (another tab's token: this one posts if that tab goes away
+ * before posting); `recheck` asks the storefront again after a guest hint.
+ */
+export const createSync = <TResponse>(
+  state: ClientState<TResponse>,
+  identity: Identity<TResponse>,
+  refresh: () => void,
+  recheck: () => void,
+): Sync => {
+  /** Called after each message from another tab (the wait of askOthers() listens here). */
+  let heard: (() => void) | undefined;
+
+  const takeState = (message: Extract<TabMessage, { type: 'state' }>) => {
+    if (message.checked) state.guestHint = false;
+    const { token } = message;
+    if (token === null) {
+      if (message.fresh && (state.seen !== null || !state.halted)) identity.logout();
+      return;
+    }
+    if (token !== state.token) {
+      const claims = decodeToken(token);
+      // Only a token just fetched says who is logged in now. An older one is taken only for the customer
+      // this tab has seen: else it is stale, not a switch, and a tab that has seen nobody yet learns who is
+      // logged in from the storefront (its own fetch, or a tab's fetch), never from an older token.
+      if (
+        !message.fresh &&
+        (state.seen === undefined || !sameCustomer(claims.customer.id, state.seen))
+      )
+        return;
+      forget(state);
+      identity.accept(token, claims, message.ttl as number);
+      refresh();
+    }
+    if (message.answered && token === state.token && state.answered !== token)
+      identity.take(token, message.data as TResponse);
+  };
+
+  /** Waits until `until()` holds after a message from another tab, at most ASK_TIMEOUT ms. */
+  const listen = async (until: () => boolean) => {
+    try {
+      await wait(
+        state,
+        ASK_TIMEOUT,
+        () =>
+          new Promise<void>((resolve) => {
+            heard = () => {
+              if (until()) resolve();
+            };
+          }),
+      );
+    } finally {
+      heard = undefined;
+    }
+  };
+
+  const sync: Sync = {
+    tabs: undefined,
+    share() {
+      if (valid(state))
+        sync.tabs?.send({
+          type: 'state',
+          token: state.token,
+          ttl: remaining(state),
+          answered: state.answered === state.token,
+          data: state.response,
+        });
+    },
+    receive(message) {
+      try {
+        if (message.type === 'ask') sync.share();
+        else if (message.type === 'guest') {
+          state.guestHint = true;
+          recheck();
+        } else if (message.type === 'state') takeState(message);
+      } catch {
+        // A malformed token, or another customer's (observe() emitted `changed`).
+      }
+      heard?.();
+    },
+    async askOthers() {
+      const tabs = sync.tabs;
+      if (!tabs || !(await tabs.othersOpen()) || state.halted || done(state)) return;
+      tabs.send({ type: 'ask' });
+      await listen(() => state.halted || done(state));
+      // No tab holds what this one needs: it will not ask them again until one of them says something.
+      if (!state.halted && !done(state)) tabs.alone();
+    },
+    async awaitCheck() {
+      if (await sync.tabs?.othersOpen()) await listen(() => state.halted || !state.guestHint);
+    },
+  };
+  return sync;
+};
