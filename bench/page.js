@@ -1,5 +1,6 @@
 // npm run bench:page: what the Current Customer module costs a real page, in headless Chromium, measured
-// side by side with a floor.
+// side by side with a floor. With RTT=<ms>, the latency mode instead (bench/page-latency.js): the time to the
+// backend's answer behind a simulated network, in Chromium, Firefox or WebKit (ENGINE).
 //
 // Scenario 1 of the browser tests (a logged-in customer opens the demo page), on a page the size of a rendered
 // Cornerstone product page (see PAGE_KB). Two emulators run the same copy of the demo theme; one renders the
@@ -20,12 +21,18 @@
 //
 // BASELINE_DROP_IN=path/to/current-customer.min.js adds a fifth emulator serving that file instead of the
 // built one (such as the drop-in of an earlier commit), so that a change is measured against it in one run.
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { FLOOR_PARTIAL, filler, PAGE_KB, startEmulator, stats } from './page-parts.js';
+
+// RTT=<ms> (0 included): the latency mode, in bench/page-latency.js, in any of the three engines (ENGINE).
+if (process.env.RTT !== undefined) {
+  await import('./page-latency.js');
+  process.exit();
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS || 9);
@@ -40,45 +47,17 @@ function fail(message) {
   process.exit(1);
 }
 
+// This mode reads Chromium's trace and its CPU profiler: it has no Firefox or WebKit equivalent here.
+if (process.env.ENGINE && process.env.ENGINE !== 'chromium')
+  fail(
+    `not supported yet for ${process.env.ENGINE} without RTT: this mode reads Chromium's trace; RTT=0 (or more) runs the latency mode, which measures in ${process.env.ENGINE} too`,
+  );
+
 if (!existsSync(CHROMIUM_PATH))
   fail(`no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
 if (!existsSync(join(root, 'dist/cli.js'))) fail('dist/cli.js is missing: run npm run build');
 if (!existsSync(join(root, DROP_IN.slice(1))))
   fail(`${DROP_IN.slice(1)} is missing: run npm run build`);
-
-/**
- * The floor's partial: the same configuration element as the package's partial, then an inline script that
- * does only what any implementation must. It signals the end like the module, with the same document event.
- */
-const FLOOR_PARTIAL = `{{~#if @root.customer~}}
-{{> components/current-customer/config script=false}}
-<script nonce="{{nonce}}">
-fetch("/customer/current.jwt?app_client_id=" + encodeURIComponent({{{json @root.theme_settings.current_customer_app_client_id}}}), { credentials: "same-origin" })
-  .then((r) => r.text())
-  .then((token) => fetch({{{json @root.theme_settings.current_customer_endpoint}}}, { method: "POST", credentials: "omit", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token.trim() }) }))
-  .then((r) => r.json())
-  .then((detail) => document.dispatchEvent(new CustomEvent("current-customer:response", { detail })));
-</script>
-{{~/if~}}
-`;
-
-/**
- * The page's size: a rendered Cornerstone product page. Cornerstone 6.21's product page renders about 30 KB in the
- * emulator's empty store; a real one adds the menu, the product's data, related products and reviews, so the
- * default is 200 KB (set BENCH_PAGE_KB to try others). The filler is product-card markup, before the include
- * (which `install` puts just before </body>), so the parser has a long document to get through, as on a store.
- */
-const PAGE_KB = Number(process.env.BENCH_PAGE_KB || 200);
-
-const card = (i) =>
-  `<article class="card"><figure class="card-figure"><a href="/products/${i}" class="card-figure__link" aria-label="Product ${i}"><div class="card-img-container"><img alt="Product ${i}" title="Product ${i}" data-sizes="auto" class="card-image lazyload"></div></a><figcaption class="card-figcaption"><div class="card-figcaption-body"><button type="button" class="button button--small card-figcaption-button quickview" data-event-type="product-click" data-product-id="${i}">Quick view</button><label class="button button--small card-figcaption-button" for="compare-${i}">Compare <input type="checkbox" name="products[]" value="${i}" id="compare-${i}" data-compare-id="${i}"></label></div></figcaption></figure><div class="card-body"><p class="card-text" data-test-info-type="brandName">Common Good</p><h3 class="card-title"><a aria-label="Product ${i}, $49.00" href="/products/${i}" data-event-type="product-click">Product ${i}</a></h3><div class="card-text" data-test-info-type="price"><div class="price-section price-section--withoutTax"><span class="price-label"></span><span data-product-price-without-tax class="price price--withoutTax">$49.00</span></div></div></div></article>\n`;
-
-/** Product cards adding up to about `kb` kilobytes. */
-function filler(kb) {
-  let html = '<section class="productCarousel" data-list-name="Related Products">\n';
-  for (let i = 1; Buffer.byteLength(html) < kb * 1024; i++) html += card(i);
-  return `${html}</section>\n`;
-}
 
 /**
  * A copy of the demo theme with the package's partials, its home page grown by the filler; for the floor,
@@ -117,50 +96,6 @@ function benchTheme(name, scriptPartial) {
   writeFileSync(home, grown);
   return dir;
 }
-
-/** Starts an emulator (no demo panel: only the module or the floor runs) and resolves its two URLs. */
-function startEmulator(extraArgs = []) {
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, 'dist/cli.js'),
-      'dev',
-      '--port',
-      '0',
-      '--backend-port',
-      '0',
-      '--no-panel',
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(
-      () => reject(new Error(`the emulator did not start:\n${out}`)),
-      20_000,
-    );
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}:\n${out}`)));
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const storefront = /^storefront:\s+(\S+)/m.exec(out)?.[1];
-      const backend = /^app backend:\s+(\S+)/m.exec(out)?.[1];
-      if (storefront && backend) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, storefront, backend });
-      }
-    });
-  });
-}
-
-const stats = (values) => {
-  const sorted = values.filter((v) => typeof v === 'number').sort((a, b) => a - b);
-  if (!sorted.length) return null;
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
-};
 
 /** Total length of the union of [start, end) intervals: nested or overlapping events count once. */
 function unionMs(intervals) {
@@ -436,10 +371,11 @@ try {
         document.addEventListener('current-customer:response', () => resolve(true), { once: true }),
       );
     });
-    const response = await context.request.get(
-      new URL('/login?redirect=/about', s.storefront).href,
-    );
-    if (!response.ok()) throw new Error(`log in failed: ${response.status()}`);
+    // The emulator logs in on a POST only (its login page's form), and answers 303 with the cookie.
+    const response = await context.request.post(new URL('/login', s.storefront).href, {
+      maxRedirects: 0,
+    });
+    if (response.status() !== 303) throw new Error(`log in failed: ${response.status()}`);
     return context;
   };
   /**
