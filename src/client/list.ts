@@ -5,8 +5,8 @@
 // Driven by one client's events (the drop-in file's, found through the ready queue). It relies on the
 // client for whose answer it shows: a client emits `response` only for the token of the customer the page
 // was rendered for, and after `changed` (another customer, or nobody) it takes no answer any more, so a
-// list never shows another customer's entries. `changed` and `guest` empty the list at once, before any
-// other handler or document listener runs after them.
+// list never shows another customer's entries. `changed` and `guest` empty the list at once: before the
+// handlers subscribed after the list's and before the `current-customer:*` document event.
 import type { CurrentCustomer, StencilCurrentCustomerGlobal } from './client.js';
 
 /** The answer's dot path to the array the list shows, e.g. `data-current-customer-list="products"`. */
