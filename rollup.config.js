@@ -3,12 +3,17 @@
 // - dist/client.cjs, dist/server.cjs, dist/theme.cjs: the same sources compiled again as CommonJS, for `require()`
 //   (their declarations, dist/types/**/*.d.cts, are written by scripts/cjs-types.js after tsc);
 // - assets/current-customer/current-customer.min.js: the drop-in IIFE for Stencil themes, with no dependency inside,
-//   minified, and refused when it grows past the gzip budget.
+//   minified, and refused when it grows past the gzip budget;
+// - assets/current-customer/current-customer-list.min.js: the list add-on, a second small IIFE a theme loads
+//   only on pages that show a list; it reaches the drop-in through the ready queue, so it bundles none of it.
 import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+
+/** The list add-on loads only where a list is shown; still, it stays small. */
+const LIST_ADD_ON_GZIP_BUDGET = 1024;
 
 /** The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. */
 export const DROP_IN_GZIP_BUDGET = 4672;
@@ -139,5 +144,21 @@ export default [
       ],
     },
     plugins: [ts(), nodeResolve({ browser: true }), gzipBudget(DROP_IN_GZIP_BUDGET)],
+  },
+  {
+    input: 'src/client/list-boot.ts',
+    output: {
+      file: 'assets/current-customer/current-customer-list.min.js',
+      format: 'iife',
+      sourcemap: true,
+      plugins: [
+        terser({
+          ecma: 2020,
+          compress: { passes: 2, pure_new: true },
+          format: { comments: false },
+        }),
+      ],
+    },
+    plugins: [ts(), gzipBudget(LIST_ADD_ON_GZIP_BUDGET)],
   },
 ];

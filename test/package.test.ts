@@ -229,12 +229,21 @@ describe('the built package', () => {
       ).toBe(true);
   });
 
-  it('the drop-in file is self-contained: no import, no require', () => {
+  it.each(['current-customer.min.js', 'current-customer-list.min.js'])(
+    'the browser file %s is self-contained: no import, no require',
+    (name) => {
+      const code = readFileSync(join(root, 'assets/current-customer', name), 'utf8');
+      expect(code).not.toMatch(/\bimport\s*[({'"]|\brequire\(/);
+    },
+  );
+
+  it('the list add-on bundles none of the drop-in: it reaches it through the ready queue', () => {
     const code = readFileSync(
-      join(root, 'assets/current-customer/current-customer.min.js'),
+      join(root, 'assets/current-customer/current-customer-list.min.js'),
       'utf8',
     );
-    expect(code).not.toMatch(/\bimport\s*[({'"]|\brequire\(/);
+    expect(code).toContain('StencilCurrentCustomerQueue');
+    expect(code).not.toContain('current.jwt');
   });
 
   it('the browser and server entries share no exported name', () => {

@@ -73,8 +73,10 @@ describeBrowser('recently purchased in Chromium', () => {
     await t.page.goto(new URL(path, emu.storefrontUrl).href);
   }
 
-  const items = (page: Page) => page.locator('[data-recently-purchased-list] li [data-name]');
-  const status = (page: Page) => page.locator('[data-recently-purchased-status]');
+  const items = (page: Page) => page.locator('[data-recently-purchased] li [data-name]');
+  /** The text of the list's status row (loading, empty, unavailable, changed); '' when there is none. */
+  const statusText = async (page: Page) =>
+    (await page.locator('[data-recently-purchased-status]').allTextContents()).join('');
 
   async function waitForItems(page: Page, count: number): Promise<void> {
     await waitFor(async () => (await items(page).count()) === count, `${count} products`, 15_000);
@@ -90,12 +92,20 @@ describeBrowser('recently purchased in Chromium', () => {
       links.map((a) => (a as HTMLAnchorElement).href),
     );
     expect(hrefs[0]).toBe(`${emu.storefrontOrigin}/tiered-wire-basket/`);
-    expect(await status(t.page).textContent()).toBe('');
+    expect(await statusText(t.page)).toBe('');
     // Each row is the template's markup and nothing else.
     const rows = await t.page
-      .locator('[data-recently-purchased-list] li')
+      .locator('[data-recently-purchased] li:not([data-recently-purchased-status])')
       .evaluateAll((lis) => lis.map((li) => li.querySelectorAll('*').length));
+    expect(rows).toHaveLength(JANE_NEWEST_FIRST.length);
     expect(rows.every((n) => n === 2)).toBe(true);
+    // The list add-on drew it, loaded once, with the page's nonce.
+    const addOn = await t.page.evaluate(() =>
+      [...document.querySelectorAll('script[src*="current-customer-list.min.js"]')].map(
+        (script) => (script as HTMLScriptElement).async && script.hasAttribute('nonce'),
+      ),
+    );
+    expect(addOn).toEqual([true]);
     // Cold: 6 API calls for the first view; the next view is answered from the example's cache.
     expect(emu.stats.storeApi.requests).toBe(6);
     await t.page.reload();
@@ -108,7 +118,7 @@ describeBrowser('recently purchased in Chromium', () => {
     const emu = await start();
     const t = await open();
     await logIn(t, emu, SAM);
-    await waitFor(async () => (await status(t.page).textContent()) === EMPTY, 'the empty state');
+    await waitFor(async () => (await statusText(t.page)) === EMPTY, 'the empty state');
     expect(await items(t.page).count()).toBe(0);
     expect(emu.stats.storeApi.requests).toBe(1);
     expect(t.pageErrors).toEqual([]);
@@ -136,7 +146,7 @@ describeBrowser('recently purchased in Chromium', () => {
     const second = await open(first.context);
     await logIn(second, emu, SAM);
     await waitFor(
-      async () => (await status(second.page).textContent()) === EMPTY,
+      async () => (await statusText(second.page)) === EMPTY,
       "the second tab's empty state for Sam",
     );
     await first.page.bringToFront();
@@ -155,7 +165,7 @@ describeBrowser('recently purchased in Chromium', () => {
     expect(seen[changedAt]?.items).toEqual([]);
     // ...and from then on no product, Jane's or anyone's, was shown in that tab.
     expect(seen.slice(changedAt).every((s) => s.items.length === 0)).toBe(true);
-    expect(await status(first.page).textContent()).toMatch(/another tab/);
+    expect(await statusText(first.page)).toMatch(/another tab/);
     // The second tab, Sam's, never showed one of Jane's products.
     const secondSeen = await second.page.evaluate(() => (window as unknown as { seen: Seen }).seen);
     expect(secondSeen.every((s) => s.items.length === 0)).toBe(true);
@@ -223,11 +233,7 @@ describeBrowser('recently purchased in Chromium', () => {
     emu.setStoreApiFault({ kind: '500' });
     const t = await open();
     await logIn(t, emu, JANE);
-    await waitFor(
-      async () => (await status(t.page).textContent()) === UNAVAILABLE,
-      'the fallback',
-      30_000,
-    );
+    await waitFor(async () => (await statusText(t.page)) === UNAVAILABLE, 'the fallback', 30_000);
     expect(await items(t.page).count()).toBe(0);
     expect(emu.stats.backend.failed).toBeGreaterThan(0);
     expect(

@@ -69,7 +69,7 @@ for (const [name, source] of THEMES) {
       const original = snapshot(dir);
       install(dir, { clientId: 'my-client', endpoint: 'https://app.example.test/identify' });
 
-      for (const name of ['script.html', 'config.html', 'field.html']) {
+      for (const name of ['script.html', 'config.html', 'field.html', 'list-script.html']) {
         expect(readFileSync(join(dir, PARTIAL_DIR, name))).toEqual(
           readFileSync(join(packageRoot(), PARTIAL_DIR, name)),
         );
@@ -129,6 +129,7 @@ for (const [name, source] of THEMES) {
         'templates/components/current-customer/',
         'templates/components/current-customer/config.html',
         'templates/components/current-customer/field.html',
+        'templates/components/current-customer/list-script.html',
         'templates/components/current-customer/script.html',
         'templates/layout/base.html',
       ]);
@@ -217,6 +218,7 @@ for (const [name, source] of THEMES) {
       expect(plan.changes.map((c) => [c.action, c.path])).toEqual([
         ['create', 'templates/components/current-customer/config.html'],
         ['create', 'templates/components/current-customer/field.html'],
+        ['create', 'templates/components/current-customer/list-script.html'],
         ['create', 'templates/components/current-customer/script.html'],
         ['create', 'assets/current-customer/current-customer.min.js'],
         ['create', 'assets/current-customer/current-customer.min.js.map'],
