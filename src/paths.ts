@@ -27,3 +27,7 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
 export const PARTIAL_DIR = 'templates/components/current-customer';
 /** The built drop-in file, relative to a theme's (and this package's) root. */
 export const DROP_IN_FILE = 'assets/current-customer/current-customer.min.js';
+/** The built list add-on (loaded by the list-script partial only where a theme shows a list). */
+export const LIST_ADD_ON_FILE = 'assets/current-customer/current-customer-list.min.js';
+/** The built files the installer copies into a theme's assets, each with its source map when built. */
+export const BUILT_FILES = [DROP_IN_FILE, LIST_ADD_ON_FILE] as const;

@@ -1,5 +1,5 @@
-// The files copied as they are: the partials and the built drop-in file (with its source map).
-import { DROP_IN_FILE } from '../paths.js';
+// The files copied as they are: the partials, the built drop-in file and the list add-on (with their source maps).
+import { DROP_IN_FILE, LIST_ADD_ON_FILE } from '../paths.js';
 import { change, type FileChange, readTheme } from './plan.js';
 import type { PackageFiles } from './theme-files.js';
 
@@ -11,9 +11,11 @@ export function planCopies(themeDir: string, pkg: PackageFiles): FileChange[] {
     const what =
       path === DROP_IN_FILE
         ? 'the drop-in file'
-        : path.endsWith('.map')
-          ? 'its source map'
-          : 'partial';
+        : path === LIST_ADD_ON_FILE
+          ? 'the list add-on'
+          : path.endsWith('.map')
+            ? 'its source map'
+            : 'partial';
     const c = change(path, before, bytes, [
       before === null ? `copy ${what}` : `replace ${what} with this package's version`,
     ]);

@@ -1,7 +1,7 @@
 // `doctor`: what is missing or wrong in a theme's integration.
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { DROP_IN_FILE } from '../paths.js';
+import { BUILT_FILES } from '../paths.js';
 import { CONFIG, OPTION_SETTINGS, variationOverrides } from './config-plan.js';
 import { type JsonFile, loadJson } from './json-file.js';
 import type { JsonValue } from './json-text.js';
@@ -112,15 +112,16 @@ export function diagnose(themeDir: string, options: DoctorOptions = {}): DoctorR
     }
   }
 
-  const dropIn = readOptional(join(dir, DROP_IN_FILE));
-  if (dropIn === null)
-    add('drop_in_missing', DROP_IN_FILE, `${DROP_IN_FILE} is missing: run install`);
-  else if (!dropIn.equals(pkg.files.get(DROP_IN_FILE) ?? Buffer.alloc(0))) {
-    add(
-      'drop_in_stale',
-      DROP_IN_FILE,
-      `${DROP_IN_FILE} differs from this package's build: run install to update it`,
-    );
+  for (const file of BUILT_FILES) {
+    const installed = readOptional(join(dir, file));
+    if (installed === null) add('drop_in_missing', file, `${file} is missing: run install`);
+    else if (!installed.equals(pkg.files.get(file) ?? Buffer.alloc(0))) {
+      add(
+        'drop_in_stale',
+        file,
+        `${file} differs from this package's build: run install to update it`,
+      );
+    }
   }
 
   const layouts = [BASE_LAYOUT, ...(options.layouts ?? []).map((l) => resolveLayout(dir, l))];

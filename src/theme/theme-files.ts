@@ -1,7 +1,7 @@
 // Reading a Stencil theme and this package's own files, with ThemeErrors that name the file.
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
+import { BUILT_FILES, DROP_IN_FILE, PARTIAL_DIR, packageRoot } from '../paths.js';
 import { ThemeError } from './errors.js';
 import { isInside } from './theme-paths.js';
 
@@ -40,7 +40,7 @@ export function readOptional(path: string): Buffer | null {
 
 /** The files this package installs, read from the package itself. */
 export interface PackageFiles {
-  /** Theme path → bytes: the partials and the drop-in file (and its source map when built). */
+  /** Theme path → bytes: the partials, the drop-in file and the list add-on (with their source maps when built). */
   files: Map<ThemePath, Buffer>;
   partials: ThemePath[];
   dropIn: ThemePath;
@@ -63,17 +63,19 @@ export function readPackageFiles(root: string = packageRoot()): PackageFiles {
     partials.push(path);
     files.set(path, readFileSync(join(partialDir, name)));
   }
-  const dropIn = join(root, DROP_IN_FILE);
-  if (!existsSync(dropIn)) {
-    throw new ThemeError(
-      'package_incomplete',
-      `the drop-in file is missing: ${dropIn} (run \`npm run build\` in the package)`,
-      dropIn,
-    );
+  for (const file of BUILT_FILES) {
+    const built = join(root, file);
+    if (!existsSync(built)) {
+      throw new ThemeError(
+        'package_incomplete',
+        `a built file is missing: ${built} (run \`npm run build\` in the package)`,
+        built,
+      );
+    }
+    files.set(file, readFileSync(built));
+    const map = `${file}.map`;
+    if (existsSync(join(root, map))) files.set(map, readFileSync(join(root, map)));
   }
-  files.set(DROP_IN_FILE, readFileSync(dropIn));
-  const map = `${DROP_IN_FILE}.map`;
-  if (existsSync(join(root, map))) files.set(map, readFileSync(join(root, map)));
   return { files, partials, dropIn: DROP_IN_FILE };
 }
 

@@ -54,13 +54,13 @@ const page = async (body: string, { bindNow = true } = {}) => {
   if (document.readyState === 'loading')
     await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve));
   const answer = (data: unknown) => {
-    state.answered = 'token';
-    state.response = data;
-    emitter.emit('response', data, 'data');
+    state._answered = 'token';
+    state._response = data;
+    emitter._emit('response', data, 'data');
   };
   const change = (to: number | null) => {
-    state.response = state.answered = undefined;
-    emitter.emit('changed', { from: 4927, to });
+    state._response = state._answered = undefined;
+    emitter._emit('changed', { from: 4927, to });
   };
   const list = document.getElementById('list') as HTMLElement;
   const names = () => [...list.querySelectorAll('li a')].map((a) => a.textContent);
@@ -105,10 +105,10 @@ describe('list add-on', async () => {
 
   it('an error keeps entries already shown, and shows the error template when there are none', async () => {
     const p = await page(LIST);
-    p.emitter.report(Object.assign(new Error('down'), { code: 'network' }) as never);
+    p.emitter._report(Object.assign(new Error('down'), { code: 'network' }) as never);
     expect(p.status()).toBe('Cannot be shown');
     p.answer(JANE);
-    p.emitter.report(Object.assign(new Error('down'), { code: 'network' }) as never);
+    p.emitter._report(Object.assign(new Error('down'), { code: 'network' }) as never);
     expect(p.names()).toHaveLength(2);
     expect(p.status()).toBe('');
   });
@@ -135,7 +135,7 @@ describe('list add-on', async () => {
   it('a guest empties the list and shows nothing without a guest template', async () => {
     const p = await page(LIST);
     p.answer(JANE);
-    p.emitter.emit('guest', null);
+    p.emitter._emit('guest', null);
     expect(p.names()).toEqual([]);
     expect(p.status()).toBe('');
     expect(p.list.querySelectorAll(':scope>:not(template)')).toHaveLength(0);

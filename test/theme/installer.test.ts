@@ -121,6 +121,8 @@ for (const [name, source] of THEMES) {
       expect(differences(original, snapshot(dir))).toEqual([
         'assets/',
         'assets/current-customer/',
+        'assets/current-customer/current-customer-list.min.js',
+        'assets/current-customer/current-customer-list.min.js.map',
         'assets/current-customer/current-customer.min.js',
         'assets/current-customer/current-customer.min.js.map',
         'config.json',
@@ -222,6 +224,8 @@ for (const [name, source] of THEMES) {
         ['create', 'templates/components/current-customer/script.html'],
         ['create', 'assets/current-customer/current-customer.min.js'],
         ['create', 'assets/current-customer/current-customer.min.js.map'],
+        ['create', 'assets/current-customer/current-customer-list.min.js'],
+        ['create', 'assets/current-customer/current-customer-list.min.js.map'],
         ['update', 'config.json'],
         ['update', 'schema.json'],
         ['update', 'schemaTranslations.json'],
