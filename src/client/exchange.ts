@@ -35,15 +35,14 @@ export const createExchange = <TResponse>(
   identity: Identity<TResponse>,
   sync: Sync,
 ): Exchange<TResponse> => {
-  const { appClientId, endpoint, credentials, leewaySeconds, timeoutMs, fetch: transport } = config;
+  const { appClientId, endpoint, credentials, leewaySeconds } = config;
 
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
     const hinted = state._guestHint;
     const [response, body] = await send(
       state,
-      transport,
-      timeoutMs,
+      config,
       'storefront',
       `/customer/current.jwt?app_client_id=${appClientId}`,
       { credentials: 'same-origin', cache: 'no-store' },
@@ -70,24 +69,22 @@ export const createExchange = <TResponse>(
     return jwt;
   });
 
-  /**
-   * The body the backend reads: `{"token": …}` as JSON, or the token alone, which fetch sends as
-   * `text/plain;charset=UTF-8`: a CORS simple request (no custom header, so no preflight).
-   */
-  const bodyOf = (jwt: string): RequestInit =>
-    config.body === 'json'
-      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }) }
-      : { body: jwt };
-
   const postOnce = shared(state, async (since: number): Promise<TResponse> => {
     for (let refused = false; ; refused = true) {
       const jwt = valid(state) ? state._token : await fetchOnce();
       if (!jwt || state._generation !== since) throw new CurrentCustomerError('customer_changed');
       try {
-        const [reply, text] = await send(state, transport, timeoutMs, 'backend', endpoint, {
+        const [reply, text] = await send(state, config, 'backend', endpoint, {
           method: 'POST',
           credentials,
-          ...bodyOf(jwt),
+          // The token alone, which fetch sends as `text/plain;charset=UTF-8`: a CORS simple request (no
+          // custom header, so no preflight); or `{"token": …}` as JSON.
+          ...(config.body === 'json'
+            ? {
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ token: jwt }),
+              }
+            : { body: jwt }),
         });
         // An answer about a customer who is no longer the one logged in reaches nobody.
         if (state._generation !== since) throw new CurrentCustomerError('customer_changed');
