@@ -11,7 +11,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
 /** The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. */
-export const DROP_IN_GZIP_BUDGET = 4656;
+export const DROP_IN_GZIP_BUDGET = 4652;
 
 const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 

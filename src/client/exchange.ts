@@ -35,8 +35,6 @@ export const createExchange = <TResponse>(
   identity: Identity<TResponse>,
   sync: Sync,
 ): Exchange<TResponse> => {
-  const { appClientId, endpoint, credentials, leewaySeconds } = config;
-
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
     const hinted = state._guestHint;
@@ -44,7 +42,7 @@ export const createExchange = <TResponse>(
       state,
       config,
       'storefront',
-      `/customer/current.jwt?app_client_id=${appClientId}`,
+      `/customer/current.jwt?app_client_id=${config.appClientId}`,
       { credentials: 'same-origin', cache: 'no-store' },
     );
     // Asked after the hint was heard: the storefront's word answers it.
@@ -63,7 +61,7 @@ export const createExchange = <TResponse>(
     const lifetime = claims.exp - claims.iat;
     // Local clocks only: the storefront's clock may differ from this one by minutes. Cached for at least
     // half the lifetime, whatever the leeway: a leeway longer than the lifetime must not fetch in a loop.
-    const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
+    const ttl = Math.max(lifetime - config.leewaySeconds, lifetime / 2) * 1000;
     tell(jwt, ttl);
     identity._accept(jwt, claims, ttl);
     return jwt;
@@ -74,9 +72,9 @@ export const createExchange = <TResponse>(
       const jwt = valid(state) ? state._token : await fetchOnce();
       if (!jwt || state._generation !== since) throw new CurrentCustomerError('customer_changed');
       try {
-        const [reply, text] = await send(state, config, 'backend', endpoint, {
+        const [reply, text] = await send(state, config, 'backend', config.endpoint, {
           method: 'POST',
-          credentials,
+          credentials: config.credentials,
           // The token alone, which fetch sends as `text/plain;charset=UTF-8`: a CORS simple request (no
           // custom header, so no preflight); or `{"token": …}` as JSON.
           ...(config.body === 'json'
