@@ -35,17 +35,14 @@ export const createExchange = <TResponse>(
   identity: Identity<TResponse>,
   sync: Sync,
 ): Exchange<TResponse> => {
-  const { appClientId, endpoint, credentials, leewaySeconds, timeoutMs, fetch: transport } = config;
-
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
     const hinted = state._guestHint;
     const [response, body] = await send(
       state,
-      transport,
-      timeoutMs,
+      config,
       'storefront',
-      `/customer/current.jwt?app_client_id=${appClientId}`,
+      `/customer/current.jwt?app_client_id=${config.appClientId}`,
       { credentials: 'same-origin', cache: 'no-store' },
     );
     // Asked after the hint was heard: the storefront's word answers it.
@@ -64,30 +61,28 @@ export const createExchange = <TResponse>(
     const lifetime = claims.exp - claims.iat;
     // Local clocks only: the storefront's clock may differ from this one by minutes. Cached for at least
     // half the lifetime, whatever the leeway: a leeway longer than the lifetime must not fetch in a loop.
-    const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;
+    const ttl = Math.max(lifetime - config.leewaySeconds, lifetime / 2) * 1000;
     tell(jwt, ttl);
     identity._accept(jwt, claims, ttl);
     return jwt;
   });
-
-  /**
-   * The body the backend reads: `{"token": …}` as JSON, or the token alone, which fetch sends as
-   * `text/plain;charset=UTF-8`: a CORS simple request (no custom header, so no preflight).
-   */
-  const bodyOf = (jwt: string): RequestInit =>
-    config.body === 'json'
-      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }) }
-      : { body: jwt };
 
   const postOnce = shared(state, async (since: number): Promise<TResponse> => {
     for (let refused = false; ; refused = true) {
       const jwt = valid(state) ? state._token : await fetchOnce();
       if (!jwt || state._generation !== since) throw new CurrentCustomerError('customer_changed');
       try {
-        const [reply, text] = await send(state, transport, timeoutMs, 'backend', endpoint, {
+        const [reply, text] = await send(state, config, 'backend', config.endpoint, {
           method: 'POST',
-          credentials,
-          ...bodyOf(jwt),
+          credentials: config.credentials,
+          // The token alone, which fetch sends as `text/plain;charset=UTF-8`: a CORS simple request (no
+          // custom header, so no preflight); or `{"token": …}` as JSON.
+          ...(config.body === 'json'
+            ? {
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ token: jwt }),
+              }
+            : { body: jwt }),
         });
         // An answer about a customer who is no longer the one logged in reaches nobody.
         if (state._generation !== since) throw new CurrentCustomerError('customer_changed');

@@ -54,17 +54,6 @@ export const bindCurrentCustomerFields = (doc: Document = document): void => {
   /** The latest answer per app client id; `null` once a guest or a change of customer cleared it. */
   const answers = new Map<string, { data: unknown } | null>();
   const state = (value: CurrentCustomerPageState) => root.setAttribute(STATE, value);
-  /** The app client ids in page order: the configuration elements', then the others that answered. */
-  const apps = () => {
-    const ids = new Set<string>();
-    // The configuration elements carry the same attribute as the root element.
-    for (const element of doc.querySelectorAll(`script[${STATE}]`))
-      try {
-        ids.add(JSON.parse(element.textContent as string).appClientId);
-      } catch {}
-    for (const id of answers.keys()) ids.add(id);
-    return ids;
-  };
   /**
    * The text of a field whose path is `path`, from the first of `ids` whose answer has a value there; else
    * the fallback when one of them answered, `''` when they were all cleared, and `undefined` (leave the
@@ -83,7 +72,14 @@ export const bindCurrentCustomerFields = (doc: Document = document): void => {
     return text;
   };
   const fill = () => {
-    const order = apps();
+    /** The app client ids in page order: the configuration elements', then the others that answered. */
+    const order = new Set<string>();
+    // The configuration elements carry the same attribute as the root element.
+    for (const element of doc.querySelectorAll(`script[${STATE}]`))
+      try {
+        order.add(JSON.parse(element.textContent as string).appClientId);
+      } catch {}
+    for (const id of answers.keys()) order.add(id);
     for (const element of doc.querySelectorAll(`[${FIELD}]`)) {
       const app = element.getAttribute(APP);
       const text = textFor(

@@ -95,10 +95,11 @@ export const createRefresher = <TResponse>(
    * Never longer than setTimeout allows; a negative delay (an expiry already past) fires at once. stop(), a
    * guest and a change clear it.
    */
+  const disarm = () => clearTimeout(timer);
   const arm = (ms = remaining(state)) => {
-    clearTimeout(timer);
+    disarm();
     if (automatic()) timer = setTimeout(wake, Math.min(ms, MAX_TIMER_DELAY));
   };
 
-  return { _refresh: refresh, _wake: wake, _arm: arm, _disarm: () => clearTimeout(timer) };
+  return { _refresh: refresh, _wake: wake, _arm: arm, _disarm: disarm };
 };

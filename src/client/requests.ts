@@ -1,7 +1,7 @@
 // One HTTP request at a time, and the retry loop around them. A request here is one attempt; waiting
 // between attempts is the loop's job, and it holds nothing while it waits (no Web Lock: see refresh.ts).
 import { CurrentCustomerError } from './errors.js';
-import type { CurrentCustomerFetch } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from './retry.js';
 import { timeout } from './scope.js';
 import type { ClientState } from './state.js';
@@ -18,8 +18,7 @@ const final = new WeakSet<CurrentCustomerError>();
  */
 export const send = async (
   state: ClientState<unknown>,
-  transport: CurrentCustomerFetch,
-  timeoutMs: number,
+  { fetch: transport, timeoutMs }: Pick<ResolvedOptions, 'fetch' | 'timeoutMs'>,
   side: Side,
   url: string,
   init: RequestInit,

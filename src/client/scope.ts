@@ -34,7 +34,7 @@ export const shared = <A extends unknown[], T>(
 };
 
 /**
- * Settles after `ms` (rejecting with `late` when given), on abortAll() (rejecting with `aborted`), or when
+ * Settles after `ms` (rejecting with `timeout` when `late`), on abortAll() (rejecting with `aborted`), or when
  * `work` settles (a rejection is a `network` error), whichever comes first. The signal given to `work` is
  * aborted once this settles.
  */
@@ -42,7 +42,7 @@ const race = <T>(
   state: Scoped,
   ms: number,
   work?: (signal: AbortSignal) => Promise<T>,
-  late?: 'timeout',
+  late?: boolean,
 ) =>
   new Promise<T>((resolve, reject) => {
     const own = new AbortController();
@@ -56,7 +56,10 @@ const race = <T>(
     };
     const abort = () => settle(new CurrentCustomerError('aborted'));
     signal.addEventListener('abort', abort);
-    const expiry = setTimeout(() => settle(late && new CurrentCustomerError(late)), ms);
+    const expiry = setTimeout(
+      () => settle(late ? new CurrentCustomerError('timeout') : undefined),
+      ms,
+    );
     work?.(own.signal).then(
       (value) => settle(undefined, value),
       (cause) => settle(new CurrentCustomerError('network', 'network', cause)),
@@ -65,7 +68,7 @@ const race = <T>(
 
 /** `work` under a timeout of `ms`: rejects with `timeout` when the time is up. */
 export const timeout = <T>(state: Scoped, ms: number, work: (signal: AbortSignal) => Promise<T>) =>
-  race(state, ms, work, 'timeout');
+  race(state, ms, work, true);
 
 /** Resolves after `ms`, or sooner when `until` resolves. */
 export const wait: (state: Scoped, ms: number, until?: () => Promise<void>) => Promise<void> = race;

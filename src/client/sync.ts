@@ -113,11 +113,12 @@ export const createSync = <TResponse>(
     },
     async _askOthers() {
       const tabs = sync._tabs;
-      if (!tabs || !(await tabs._othersOpen()) || state._halted || done(state)) return;
+      const settled = () => state._halted || done(state);
+      if (!tabs || !(await tabs._othersOpen()) || settled()) return;
       tabs._send({ type: 'ask' });
-      await listen(() => state._halted || done(state));
+      await listen(settled);
       // No tab holds what this one needs: it will not ask them again until one of them says something.
-      if (!state._halted && !done(state)) tabs._alone();
+      if (!settled()) tabs._alone();
     },
     async _awaitCheck() {
       if (await sync._tabs?._othersOpen()) await listen(() => state._halted || !state._guestHint);

@@ -62,7 +62,7 @@ export interface Tabs {
   /** Sends `message` to every other tab. */
   _send(message: TabMessage): void;
   /** Runs `task` holding the exclusive lock; `signal` withdraws the request while it waits. */
-  _exclusive(task: () => Promise<void>, signal: AbortSignal): Promise<void>;
+  _exclusive(task: () => Promise<void>, signal: AbortSignal): Promise<unknown>;
   /** Whether another tab of this store and app is open, so that asking may help. */
   _othersOpen(): Promise<boolean>;
   /** Forgets the tabs counted: none of them holds what this one needs. */
@@ -85,7 +85,7 @@ export const openTabs = (
   const others = new Set<number>();
   const channel = new BroadcastChannel(name);
   /** Ends the opening wait: at the first reply, or ASK_TIMEOUT ms after opening. */
-  let introduced: () => void = () => {};
+  let introduced: () => void;
   const introduction = new Promise<void>((resolve) => {
     introduced = resolve;
     setTimeout(resolve, ASK_TIMEOUT);
@@ -103,9 +103,7 @@ export const openTabs = (
 
   return {
     _send: send,
-    async _exclusive(task, signal) {
-      await locks.request(name, { signal }, task);
-    },
+    _exclusive: (task, signal) => locks.request(name, { signal }, task),
     async _othersOpen() {
       await introduction;
       return others.size > 0;

@@ -185,8 +185,8 @@ export const MUTATIONS = [
     id: 'client-leeway-loop',
     rule: 'a leeway as long as the lifetime still caches a token for half its lifetime',
     file: 'src/client/exchange.ts',
-    search: 'const ttl = Math.max(lifetime - leewaySeconds, lifetime / 2) * 1000;',
-    replace: 'const ttl = (lifetime - leewaySeconds) * 1000;',
+    search: 'const ttl = Math.max(lifetime - config.leewaySeconds, lifetime / 2) * 1000;',
+    replace: 'const ttl = (lifetime - config.leewaySeconds) * 1000;',
     tests: { file: 'test/client/client.test.ts', name: 'a leeway as long as the lifetime' },
   },
   {
