@@ -232,12 +232,9 @@ export const webkitEngine: Engine = {
       ? undefined
       : `no ${lacking.join(', ')}: apt-get install -y webkit2gtk-driver xvfb`;
   },
-  version: () => {
-    const version = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'libwebkit2gtk-4.1-0'], {
-      encoding: 'utf8',
-    }).trim();
-    return `WebKitGTK ${version}`;
-  },
+  // `dpkg-query -W` prints `name<TAB>version`.
+  version: () =>
+    `WebKitGTK ${execFileSync('dpkg-query', ['-W', 'libwebkit2gtk-4.1-0'], { encoding: 'utf8' }).trim().split('\t')[1]}`,
   async launch(): Promise<Session> {
     const mini = miniBrowser();
     if (!mini) throw new Error('no MiniBrowser');
