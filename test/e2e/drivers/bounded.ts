@@ -48,3 +48,7 @@ export function leftFor(
     return href !== from && state === 'complete';
   }, `another page than ${from} after back`);
 }
+
+/** An init script's source: a string as given, or a function called with no argument. */
+export const scriptSource = (script: string | (() => void)): string =>
+  typeof script === 'string' ? script : `${callSource(script, undefined)};`;

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import launchSettings from '../chromium.json' with { type: 'json' };
-import { bounded, callSource, leftFor } from './bounded.js';
+import { bounded, callSource, leftFor, scriptSource } from './bounded.js';
 import type { Context, Engine, LaunchOptions, Session, Tab } from './types.js';
 
 const PATH = process.env.CHROMIUM_PATH || launchSettings.executablePath;
@@ -45,8 +45,8 @@ function tab(page: Page): Tab {
 function context(ctx: BrowserContext): Context {
   return {
     newTab: async () => tab(await bounded(ctx.newPage(), 'new tab')),
-    addInitScript: async (source) => {
-      await bounded(ctx.addInitScript(source), 'addInitScript');
+    addInitScript: async (script) => {
+      await bounded(ctx.addInitScript(scriptSource(script)), 'addInitScript');
     },
     close: () => bounded(ctx.close(), 'close the context'),
   };

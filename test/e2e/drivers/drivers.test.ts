@@ -34,9 +34,15 @@ describeEngines('the driver layer', (engine) => {
     async () => {
       const context = await engine.context();
       await context.addInitScript('window.initRan = true;');
+      await context.addInitScript(() => {
+        (window as { initFunctionRan?: boolean }).initFunctionRan = true;
+      });
       const tab = await engine.tab(context);
       await tab.goto(`${origin}/first`);
       expect(await tab.evaluate(() => (window as { sawInit?: string }).sawInit)).toBe('boolean');
+      expect(
+        await tab.evaluate(() => (window as { initFunctionRan?: boolean }).initFunctionRan),
+      ).toBe(true);
       expect(await tab.evaluate((n: number) => Promise.resolve(n + 1), 41)).toBe(42);
       expect(await tab.evaluate(() => undefined)).toBeUndefined();
       await tab.goto(`${origin}/second`);

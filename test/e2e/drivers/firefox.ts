@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import puppeteer, { type BrowserContext, type Page } from 'puppeteer-core';
-import { bounded, callSource, leftFor } from './bounded.js';
+import { bounded, callSource, leftFor, scriptSource } from './bounded.js';
 import type { Context, Engine, Session, Tab } from './types.js';
 
 const PATH = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
@@ -62,8 +62,8 @@ function context(ctx: BrowserContext): Context {
         await bounded(page.evaluateOnNewDocument(source), 'evaluateOnNewDocument');
       return tab(page);
     },
-    addInitScript: async (source) => {
-      initScripts.push(source);
+    addInitScript: async (script) => {
+      initScripts.push(scriptSource(script));
     },
     close: () => bounded(ctx.close(), 'close the context'),
   };

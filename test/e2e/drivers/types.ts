@@ -22,8 +22,9 @@ export interface Context {
   /**
    * Script run in every document of this context before the page's own scripts, for tabs opened after the
    * call. WebKit: injected into each HTML response by the context's proxy, with the page's CSP nonce.
+   * A function is called with no argument (its source text: it must not close over anything).
    */
-  addInitScript(source: string): Promise<void>;
+  addInitScript(script: string | (() => void)): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Builder, Capabilities, type WebDriver } from 'selenium-webdriver';
-import { bounded, callSource, leftFor, sleep, waitFor } from './bounded.js';
+import { bounded, callSource, leftFor, scriptSource, sleep, waitFor } from './bounded.js';
 import type { Context, Engine, Session, Tab } from './types.js';
 import { startInjectingProxy } from './webkit-proxy.js';
 
@@ -207,8 +207,8 @@ async function context(display: string, mini: string): Promise<Context> {
       );
       return tab(handle);
     },
-    addInitScript: async (source) => {
-      proxy.scripts.push(source);
+    addInitScript: async (script) => {
+      proxy.scripts.push(scriptSource(script));
     },
     async close() {
       await bounded(driver.quit(), 'quit the WebKit session', 10_000).catch(() => {});
