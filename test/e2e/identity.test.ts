@@ -259,14 +259,15 @@ describeEngines('One identity per browser', (engine) => {
         const h = await start({ lifetime: 3, leewaySeconds: 1 });
         const context = await engine.context();
         // Counts the timers the page sets (a timer whose delay overflows fires at once, again and again).
-        await context.addInitScript(`(() => {
+        await context.addInitScript(() => {
+          const w = window as unknown as { timers: number };
           const realSetTimeout = window.setTimeout.bind(window);
-          window.timers = 0;
-          window.setTimeout = (handler, ms, ...rest) => {
-            window.timers++;
+          w.timers = 0;
+          window.setTimeout = ((handler: TimerHandler, ms?: number, ...rest: unknown[]) => {
+            w.timers++;
             return realSetTimeout(handler, ms, ...rest);
-          };
-        })();`);
+          }) as typeof window.setTimeout;
+        });
         const page = await context.newTab();
         await page.goto(new URL('/page', h.storefrontUrl).href);
         await waitFor(async () => (await count(page, 'response')) === 1, 'the first answer');

@@ -110,7 +110,8 @@ export function describeEngines(title: string, body: (engine: EngineUnderTest) =
                 for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
               }
             },
-            options.timeout ?? 30_000,
+            // Each WebKit context is a WebDriver session of its own (a MiniBrowser process): seconds more.
+            (options.timeout ?? 30_000) + (engine.name === 'webkit' ? 20_000 : 0),
           );
         },
       };

@@ -110,7 +110,15 @@ function serialize() {
   };
 }
 
-async function context(display: string, mini: string): Promise<Context> {
+/**
+ * A WebDriver session behind its own WebKitWebDriver and proxy. `spawned` holds the driver process from the
+ * moment it starts, so that the session's close stops it even when this never returned.
+ */
+async function context(
+  display: string,
+  mini: string,
+  spawned: Set<ChildProcess>,
+): Promise<Context> {
   const proxy = await startInjectingProxy();
   proxy.scripts.push(LOG_RECORDER);
   const port = await freePort();
@@ -120,29 +128,41 @@ async function context(display: string, mini: string): Promise<Context> {
       env: { ...process.env, DISPLAY: display },
     }),
   );
+  spawned.add(driverProcess);
+  driverProcess.once('exit', () => spawned.delete(driverProcess));
   const server = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => (await fetch(`${server}/status`).catch(() => undefined))?.ok === true,
-    'WebKitWebDriver to listen',
-    10_000,
-  );
-  const driver: WebDriver = await bounded(
-    new Builder()
-      .usingServer(server)
-      .withCapabilities(
-        new Capabilities({
-          browserName: 'MiniBrowser',
-          'webkitgtk:browserOptions': { binary: mini, args: ['--automation'] },
-          proxy: { proxyType: 'manual', httpProxy: proxy.address, noProxy: [] },
-        }),
-      )
-      .build(),
-    'a WebKit session',
-    30_000,
-  );
-  await driver.manage().setTimeouts({ script: 20_000, pageLoad: 20_000 });
+  let driver: WebDriver;
+  try {
+    await waitFor(
+      async () => (await fetch(`${server}/status`).catch(() => undefined))?.ok === true,
+      'WebKitWebDriver to listen',
+      10_000,
+    );
+    driver = await bounded(
+      new Builder()
+        .usingServer(server)
+        .withCapabilities(
+          new Capabilities({
+            browserName: 'MiniBrowser',
+            'webkitgtk:browserOptions': { binary: mini, args: ['--automation'] },
+            proxy: { proxyType: 'manual', httpProxy: proxy.address, noProxy: [] },
+          }),
+        )
+        .build(),
+      'a WebKit session',
+      30_000,
+    );
+    await bounded(
+      driver.manage().setTimeouts({ script: 20_000, pageLoad: 20_000 }),
+      'WebDriver timeouts',
+    );
+  } catch (error) {
+    await stop(driverProcess);
+    await proxy.close();
+    throw error;
+  }
   const queue = serialize();
-  let unused: string | undefined = await driver.getWindowHandle();
+  let unused: string | undefined = await bounded(driver.getWindowHandle(), 'the first window');
 
   function tab(handle: string): Tab {
     const on = <T>(what: string, work: () => Promise<T>) =>
@@ -240,10 +260,11 @@ export const webkitEngine: Engine = {
     if (!mini) throw new Error('no MiniBrowser');
     const xvfb = await startXvfb();
     const contexts = new Set<Context>();
+    const spawned = new Set<ChildProcess>();
     return {
       engine: 'webkit',
       async newContext() {
-        const ctx = await context(xvfb.display, mini);
+        const ctx = await context(xvfb.display, mini, spawned);
         const tracked: Context = {
           ...ctx,
           close: async () => {
@@ -256,6 +277,8 @@ export const webkitEngine: Engine = {
       },
       async close() {
         for (const ctx of [...contexts]) await ctx.close();
+        // A context still being opened (its test timed out) has its driver stopped here.
+        for (const child of [...spawned]) await stop(child);
         await stop(xvfb.process);
       },
     };
