@@ -309,9 +309,9 @@ describeEngines('One identity per browser', (engine) => {
     expect(await locksOf(b)).toEqual({ held: 0, pending: 0 });
   });
 
-  // Firefox keeps a page out of its back/forward cache while the page holds a Web Lock, and the module holds
-  // one for the page's life: there, going back loads the page again (a new document, drawn for customer 2).
-  // Either way, nothing is posted for customer 1 after customer 2 logged in.
+  // An idle page of the module holds no Web Lock (Firefox keeps a page holding one out of its back/forward
+  // cache): every engine restores it. A page left while it loads again is still checked: nothing is posted
+  // for customer 1 after customer 2 logged in.
   engine.it(
     'back/forward cache (Chromium with its cache on): a restored page fetches a fresh token and does not post for another customer',
     async () => {
@@ -335,28 +335,13 @@ describeEngines('One identity per browser', (engine) => {
       console.info(
         `[${engine.name}] back/forward cache: ${restored === 1 ? 'restored' : 'loaded again'}`,
       );
-      if (engine.name === 'firefox') expect([1, undefined]).toContain(restored);
-      else expect(restored).toBe(1);
-      if (restored === 1) {
-        await waitFor(
-          async () => (await events(page)).some((event) => event.type === 'changed'),
-          '`changed` in the restored page',
-        );
-        const changed = (await events(page)).filter((event) => event.type === 'changed');
-        expect(changed).toEqual([expect.objectContaining({ from: 1, to: 2 })]);
-      } else {
-        // A new document: from the server (drawn for customer 2) or from the HTTP cache (drawn for
-        // customer 1, then told of the switch). Either way it only ever holds customer 2.
-        await waitFor(
-          async () =>
-            (await events(page)).some(
-              (event) => event.type === 'response' || (event.type === 'changed' && event.to === 2),
-            ),
-          'the page loaded again to post for customer 2 or hear `changed`',
-        );
-        const tokens = (await events(page)).filter((event) => event.type === 'token');
-        expect(tokens.every((event) => event.customer === 2)).toBe(true);
-      }
+      expect(restored).toBe(1);
+      await waitFor(
+        async () => (await events(page)).some((event) => event.type === 'changed'),
+        '`changed` in the restored page',
+      );
+      const changed = (await events(page)).filter((event) => event.type === 'changed');
+      expect(changed).toEqual([expect.objectContaining({ from: 1, to: 2 })]);
       // It asked the storefront again, saw customer 2, and posted nothing for customer 1.
       expect(h.tokenRequests.length).toBeGreaterThan(requestsBefore);
       await sleep(500);
@@ -384,6 +369,8 @@ describeEngines('One identity per browser', (engine) => {
       console.info(
         `[${engine.name}] back/forward cache: ${restored === 1 ? 'restored' : 'loaded again'}`,
       );
+      // Firefox does not cache a page left with a request in flight (here the slow POST): it loads the page
+      // again, which posts once as well.
       if (engine.name === 'firefox') expect([1, undefined]).toContain(restored);
       else expect(restored).toBe(1);
       expect(h.tokenRequests.length).toBe(requestsBefore + 1);
