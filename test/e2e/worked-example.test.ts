@@ -1,4 +1,4 @@
-// The README's worked example, run for real in Chromium: a storefront on 127.0.0.1 renders the README's
+// The README's worked example, run for real in Chromium, Firefox and WebKit: a storefront on 127.0.0.1 renders the README's
 // template and script blocks with Stencil's renderer and the package's partials, serves a jose-signed
 // /customer/current.jwt and the built drop-in file; the app backend is the package's handler, answering
 // { greeting, points }. The page must show the greeting and the points as text, whatever the answer holds.
@@ -7,13 +7,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createThemeRenderer } from '../../src/dev/renderer.js';
 import { readTemplates } from '../../src/dev/theme.js';
 import { DROP_IN_FILE, packageRoot } from '../../src/paths.js';
 import { createCurrentCustomerHandler, toNodeListener } from '../../src/server/index.js';
 import { memoryTheme } from '../theme/helpers/render.js';
-import { describeBrowser, openPage, type TestPage, useBrowser, waitFor } from './browser.js';
+import { attr, count, text } from './drivers/dom.js';
+import { describeEngines, type Tab, waitFor } from './drivers/index.js';
 
 const root = packageRoot();
 const CLIENT_ID = 'loyalty-app';
@@ -143,82 +144,91 @@ afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
 });
 
-describeBrowser('the README worked example in Chromium', () => {
-  const browser = useBrowser();
-  const pages: TestPage[] = [];
-  afterAll(async () => {
-    for (const { context } of pages) await context.close();
-  });
-
-  const visit = async (customerId: number, query = ''): Promise<TestPage> => {
-    const t = await openPage(browser());
-    pages.push(t);
-    await t.context.addCookies([
-      { name: 'customer', value: String(customerId), url: storefrontUrl },
-    ]);
+describeEngines('the README worked example', (engine) => {
+  const visit = async (customerId: number, query = ''): Promise<Tab> => {
+    const t = await engine.tab();
+    // The storefront's session cookie, set from a page of its origin (the guest's page).
+    await t.goto(storefrontUrl);
+    await t.evaluate((id) => {
+      // biome-ignore lint/suspicious/noDocumentCookie: the test's stand-in for the storefront's login
+      document.cookie = `customer=${id}; path=/`;
+    }, customerId);
     seen.posts = 0;
-    await t.page.goto(storefrontUrl + query);
+    await t.goto(storefrontUrl + query);
     await waitFor(
-      async () => (await t.page.getAttribute('html', 'data-current-customer')) === 'verified',
+      async () => (await attr(t, 'html', 'data-current-customer')) === 'verified',
       'the page to be verified',
     );
     return t;
   };
 
-  it('shows "Welcome back, Jane!" and 1250 points, once the backend verified the customer', async () => {
-    const t = await visit(4927);
-    const section = t.page.locator('section.loyalty');
-    await expect(section.locator('h2').textContent()).resolves.toBe('Welcome back, Jane!');
-    await expect(section.locator('p').textContent()).resolves.toBe('You have 1250 points.');
-    await expect(section.locator('p strong').textContent()).resolves.toBe('1250');
-    // The theme's script reacted through the queue and the event; the CSS state shows the block.
-    await expect(section.getAttribute('class')).resolves.toBe('loyalty loyalty--gold');
-    await expect(section.isVisible()).resolves.toBe(true);
-    expect(seen.posts).toBe(1);
-    expect(t.pageErrors).toEqual([]);
-    expect(t.console.filter((line) => !line.startsWith('debug'))).toEqual([]);
-  });
+  /** What the page logged, without debug lines and the browser's notices. */
+  const logged = async (t: Tab) =>
+    (await t.log()).filter((line) => !line.startsWith('debug') && !line.startsWith('browser:'));
 
-  it('an answer holding <img src=x onerror=…> is shown as text, and runs nothing', async () => {
-    const t = await visit(5001);
-    const h2 = t.page.locator('section.loyalty h2 span');
-    await expect(h2.textContent()).resolves.toBe(`Welcome back, ${XSS}!`);
-    await expect(t.page.locator('section.loyalty img').count()).resolves.toBe(0);
-    await expect(h2.innerHTML()).resolves.toBe(
-      'Welcome back, &lt;img src=x onerror="window.__owned=1"&gt;!',
-    );
-    await expect(t.page.evaluate(() => (window as { __owned?: number }).__owned)).resolves.toBe(
-      undefined,
-    );
-    expect(seen.answers.at(-1)).toEqual({ greeting: `Welcome back, ${XSS}!`, points: 1250 });
-  });
+  engine.it(
+    'shows "Welcome back, Jane!" and 1250 points, once the backend verified the customer',
+    async () => {
+      const t = await visit(4927);
+      expect(await text(t, 'section.loyalty h2')).toBe('Welcome back, Jane!');
+      expect(await text(t, 'section.loyalty p')).toBe('You have 1250 points.');
+      expect(await text(t, 'section.loyalty p strong')).toBe('1250');
+      // The theme's script reacted through the queue and the event; the CSS state shows the block.
+      expect(await attr(t, 'section.loyalty', 'class')).toBe('loyalty loyalty--gold');
+      expect(
+        await t.evaluate(() => {
+          const section = document.querySelector('section.loyalty');
+          return section !== null && getComputedStyle(section).display !== 'none';
+        }),
+      ).toBe(true);
+      expect(seen.posts).toBe(1);
+      expect(await logged(t)).toEqual([]);
+    },
+  );
 
-  it('elements with id and name StencilCurrentCustomer in the page neither disable the module nor replace its API', async () => {
-    const t = await visit(4927, '?clobber');
-    await expect(t.page.locator('#StencilCurrentCustomer').count()).resolves.toBe(1);
-    await expect(t.page.locator('section.loyalty h2').textContent()).resolves.toBe(
-      'Welcome back, Jane!',
-    );
-    await expect(
-      t.page.evaluate(() => {
-        const api = (window as { StencilCurrentCustomer?: { clients: Record<string, unknown> } })
-          .StencilCurrentCustomer;
-        return Object.keys(api?.clients ?? {});
-      }),
-    ).resolves.toEqual(['loyalty-app']);
-    expect(t.console).toEqual([
-      'warning: current-customer: replaced an element named StencilCurrentCustomer',
-    ]);
-    expect(seen.posts).toBe(1);
-  });
+  engine.it(
+    'an answer holding <img src=x onerror=…> is shown as text, and runs nothing',
+    async () => {
+      const t = await visit(5001);
+      expect(await text(t, 'section.loyalty h2 span')).toBe(`Welcome back, ${XSS}!`);
+      expect(await count(t, 'section.loyalty img')).toBe(0);
+      expect(
+        await t.evaluate(() => document.querySelector('section.loyalty h2 span')?.innerHTML),
+      ).toBe('Welcome back, &lt;img src=x onerror="window.__owned=1"&gt;!');
+      expect(await t.evaluate(() => (window as { __owned?: number }).__owned)).toBe(undefined);
+      expect(seen.answers.at(-1)).toEqual({ greeting: `Welcome back, ${XSS}!`, points: 1250 });
+    },
+  );
 
-  it('a guest gets the page without the block, the configuration or the script', async () => {
-    const t = await openPage(browser());
-    pages.push(t);
-    const before = seen.tokens;
-    await t.page.goto(storefrontUrl);
-    await expect(t.page.locator('section.loyalty').count()).resolves.toBe(0);
-    await expect(t.page.getAttribute('html', 'data-current-customer')).resolves.toBe(null);
-    expect(seen.tokens).toBe(before);
-  });
+  engine.it(
+    'elements with id and name StencilCurrentCustomer in the page neither disable the module nor replace its API',
+    async () => {
+      const t = await visit(4927, '?clobber');
+      expect(await count(t, '#StencilCurrentCustomer')).toBe(1);
+      expect(await text(t, 'section.loyalty h2')).toBe('Welcome back, Jane!');
+      expect(
+        await t.evaluate(() => {
+          const api = (window as { StencilCurrentCustomer?: { clients: Record<string, unknown> } })
+            .StencilCurrentCustomer;
+          return Object.keys(api?.clients ?? {});
+        }),
+      ).toEqual(['loyalty-app']);
+      expect(await logged(t)).toEqual([
+        'warning: current-customer: replaced an element named StencilCurrentCustomer',
+      ]);
+      expect(seen.posts).toBe(1);
+    },
+  );
+
+  engine.it(
+    'a guest gets the page without the block, the configuration or the script',
+    async () => {
+      const t = await engine.tab();
+      const before = seen.tokens;
+      await t.goto(storefrontUrl);
+      expect(await count(t, 'section.loyalty')).toBe(0);
+      expect(await attr(t, 'html', 'data-current-customer')).toBe(null);
+      expect(seen.tokens).toBe(before);
+    },
+  );
 });

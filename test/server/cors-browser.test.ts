@@ -1,10 +1,11 @@
 // What a real browser lets the module read from the handler's answers: the backend is always another origin, so
-// a header the CORS answer does not expose is hidden from the page. Real Chromium, two servers on 127.0.0.1.
+// a header the CORS answer does not expose is hidden from the page. Chromium, Firefox and WebKit, two servers on
+// 127.0.0.1.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createCurrentCustomerHandler, toNodeListener } from '../../src/server/index.js';
-import { describeBrowser, openPage, useBrowser } from '../e2e/browser.js';
+import { describeEngines } from '../e2e/drivers/index.js';
 import { CLIENT_ID, CLIENT_SECRET, nowMs, sign } from './helpers.js';
 
 const servers: Server[] = [];
@@ -49,12 +50,11 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-describeBrowser('the handler as a browser on another origin sees it', () => {
-  const browser = useBrowser();
-
-  it('reads the Retry-After of a 503 store_lookup_failed, as the module does to back off', async () => {
-    const { page, context } = await openPage(browser());
-    try {
+describeEngines('the handler as a browser on another origin sees it', (engine) => {
+  engine.it(
+    'reads the Retry-After of a 503 store_lookup_failed, as the module does to back off',
+    async () => {
+      const page = await engine.tab();
       await page.goto(storefront);
       const seen = await page.evaluate(
         async ([url, jwt]) => {
@@ -76,8 +76,6 @@ describeBrowser('the handler as a browser on another origin sees it', () => {
         retryAfter: '5',
         body: { error: 'store_lookup_failed' },
       });
-    } finally {
-      await context.close();
-    }
-  });
+    },
+  );
 });
