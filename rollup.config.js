@@ -32,6 +32,17 @@ const ts = () =>
     noEmitOnError: true,
   });
 
+/** The minifier of the files that ship to shoppers (the drop-in and the list add-on). */
+const minify = (options = {}) =>
+  terser({
+    ecma: 2020,
+    // pure_new: an unused `new X()` is dropped (jose's module-level `new TextEncoder()`). Never
+    // write `new URL(x)` just to validate `x`: assign the result.
+    compress: { passes: 2, pure_new: true },
+    format: { comments: false },
+    ...options,
+  });
+
 /** Empties the output folder first, so chunks of earlier builds do not pile up in the package. */
 function emptyDir(dir) {
   return {
@@ -129,12 +140,7 @@ export default [
       format: 'iife',
       sourcemap: true,
       plugins: [
-        terser({
-          ecma: 2020,
-          // pure_new: an unused `new X()` is dropped (jose's module-level `new TextEncoder()`). Never
-          // write `new URL(x)` just to validate `x`: assign the result.
-          compress: { passes: 2, pure_new: true },
-          format: { comments: false },
+        minify({
           // Internal names: a property whose name starts with `_` belongs to the module alone (the client's
           // state, state.ts, and the objects its modules hand each other) and is renamed to a short one here.
           // Public API, options, event details and the tabs' messages never start with `_`, so they keep
@@ -151,13 +157,7 @@ export default [
       file: 'assets/current-customer/current-customer-list.min.js',
       format: 'iife',
       sourcemap: true,
-      plugins: [
-        terser({
-          ecma: 2020,
-          compress: { passes: 2, pure_new: true },
-          format: { comments: false },
-        }),
-      ],
+      plugins: [minify()],
     },
     plugins: [ts(), gzipBudget(LIST_ADD_ON_GZIP_BUDGET)],
   },
