@@ -16,7 +16,7 @@ import typescript from '@rollup/plugin-typescript';
 const LIST_ADD_ON_GZIP_BUDGET = 1024;
 
 /** The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. */
-export const DROP_IN_GZIP_BUDGET = 4652;
+export const DROP_IN_GZIP_BUDGET = 4661;
 
 const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 

@@ -1,6 +1,7 @@
 // Declarative fields and the page state, for theme markup that shows the backend's answer without
 // JavaScript. Driven by the `current-customer:*` events on `document` alone, so it works with any client
 // on the page (the drop-in file's, or a bundled one).
+import { textAt } from './answer-path.js';
 
 /** Names the answer's dot path to show, e.g. `data-current-customer-field="loyalty.points"`. */
 const FIELD = 'data-current-customer-field';
@@ -27,21 +28,6 @@ interface Detail {
   data?: unknown;
   to?: unknown;
 }
-
-/** The text at `path` in `data` (own properties only) when it is a string, number or boolean. */
-const textAt = (data: unknown, path: string): string | undefined => {
-  let value = data;
-  // Own properties only (`constructor` or `__proto__` find nothing), without Object.hasOwn, which Safari
-  // lacks before 15.4.
-  for (const key of path.split('.'))
-    value =
-      value !== null && typeof value === 'object'
-        ? Object.getOwnPropertyDescriptor(value, key)?.value
-        : undefined;
-  // The answer is parsed JSON or text, which hold no functions or symbols: a value that is neither null,
-  // undefined nor an object (or array) is a string, a number or a boolean.
-  return value != null && typeof value !== 'object' ? String(value) : undefined;
-};
 
 /**
  * Fills every `[data-current-customer-field]` element of `doc` with `textContent` (never markup) from the

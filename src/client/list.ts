@@ -7,6 +7,7 @@
 // was rendered for, and after `changed` (another customer, or nobody) it takes no answer any more, so a
 // list never shows another customer's entries. `changed` and `guest` empty the list at once: before the
 // handlers subscribed after the list's and before the `current-customer:*` document event.
+import { textAt, valueAt } from './answer-path.js';
 import type { CurrentCustomer, StencilCurrentCustomerGlobal } from './client.js';
 
 /** The answer's dot path to the array the list shows, e.g. `data-current-customer-list="products"`. */
@@ -29,23 +30,6 @@ const WHEN = 'data-current-customer-when';
  * `guest` when nobody is logged in any more. Before any of them, the attribute is absent.
  */
 export type CurrentCustomerListState = 'items' | 'empty' | 'error' | 'changed' | 'guest';
-
-/** The value at a dot path (own properties only: `constructor` or `__proto__` find nothing). */
-const valueAt = (data: unknown, path: string): unknown => {
-  let value = data;
-  for (const key of path.split('.'))
-    value =
-      value !== null && typeof value === 'object'
-        ? Object.getOwnPropertyDescriptor(value, key)?.value
-        : undefined;
-  return value;
-};
-
-/** A string, number or boolean as text; anything else (objects, arrays, null) as `undefined`. */
-const textAt = (data: unknown, path: string) => {
-  const value = valueAt(data, path);
-  return value != null && typeof value !== 'object' ? String(value) : undefined;
-};
 
 /**
  * The absolute URL of the value at `path`: one on this page's origin, over its scheme (never javascript:,
