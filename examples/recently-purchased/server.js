@@ -5,7 +5,7 @@
 //   CLIENT_ID, CLIENT_SECRET      the app's, from the Developer Portal
 //   STORE_HASH, STORE_API_TOKEN   the installed store and its API account's access token (a real app keeps
 //                                 one per installed store, saved by its OAuth callback)
-//   STOREFRONT_ORIGIN             https://your-store.example (the only origin allowed to post)
+//   ALLOWED_ORIGINS               https://your-store.example (the storefront origins allowed to post, comma-separated)
 //   STORE_API_BASE                optional: another API base, e.g. the emulator's (`stencil-current-customer dev`
 //                                 prints it)
 //   PORT                          default 3738
@@ -23,7 +23,7 @@ const storeHash = env('STORE_HASH');
 const handler = createRecentlyPurchasedHandler({
   clientId: env('CLIENT_ID'),
   clientSecret: env('CLIENT_SECRET'),
-  allowedOrigins: [env('STOREFRONT_ORIGIN')],
+  allowedOrigins: env('ALLOWED_ORIGINS').split(','),
   stores: new Map([
     [
       storeHash,

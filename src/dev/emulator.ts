@@ -309,6 +309,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 export function backendEnvironment(emulator: Emulator, withSecret: boolean): [string, string][] {
   const pairs: [string, string][] = [['CLIENT_ID', emulator.clientId]];
   if (withSecret) pairs.push(['CLIENT_SECRET', emulator.clientSecret]);
-  pairs.push(['STORE_HASH', emulator.storeHash], ['STOREFRONT_ORIGIN', emulator.storefrontOrigin]);
+  pairs.push(['STORE_HASH', emulator.storeHash], ['ALLOWED_ORIGINS', emulator.storefrontOrigin]);
   return pairs;
 }

@@ -113,7 +113,7 @@ describe('stencil-current-customer dev (built)', () => {
         CLIENT_ID: 'stencil-current-customer-dev',
         CLIENT_SECRET: 'pasted-secret-42',
         STORE_HASH: 'dev123',
-        STOREFRONT_ORIGIN: new URL(storefront).origin,
+        ALLOWED_ORIGINS: new URL(storefront).origin,
       });
 
       // The package's own handler, configured from exactly what was printed.
@@ -121,7 +121,7 @@ describe('stencil-current-customer dev (built)', () => {
         clientId: env.CLIENT_ID as string,
         clientSecret: env.CLIENT_SECRET as string,
         storeHash: env.STORE_HASH as string,
-        allowedOrigins: [env.STOREFRONT_ORIGIN as string],
+        allowedOrigins: [env.ALLOWED_ORIGINS as string],
       });
       const cookie = await logIn(storefront, 5012);
       const jwt = await (
@@ -132,7 +132,7 @@ describe('stencil-current-customer dev (built)', () => {
       const answer = await handler(
         new Request(endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', origin: env.STOREFRONT_ORIGIN as string },
+          headers: { 'content-type': 'application/json', origin: env.ALLOWED_ORIGINS as string },
           body: JSON.stringify({ token: jwt }),
         }),
       );
@@ -232,7 +232,7 @@ describe('stencil-current-customer dev (built)', () => {
     const r = run(['--port', '0', '--endpoint', endpoint]);
     try {
       await until(r, /press Ctrl-C/);
-      const origin = /^export STOREFRONT_ORIGIN=(\S+)$/m.exec(r.stdout())?.[1] as string;
+      const origin = /^export ALLOWED_ORIGINS=(\S+)$/m.exec(r.stdout())?.[1] as string;
       expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       // One preflight and one text/plain POST, both from the storefront's origin.
       expect(seen).toEqual([`OPTIONS ${origin} -`, `POST ${origin} text/plain;charset=UTF-8`]);

@@ -1,5 +1,6 @@
 // `--endpoint`: the pages point at the developer's own backend, which the test starts with the package's
 // handler configured from the environment the emulator prints for it.
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ beforeAll(async () => {
       clientId: env.CLIENT_ID as string,
       clientSecret: env.CLIENT_SECRET as string,
       storeHash: env.STORE_HASH as string,
-      allowedOrigins: [env.STOREFRONT_ORIGIN as string],
+      allowedOrigins: [env.ALLOWED_ORIGINS as string],
       onCustomer: ({ customer, storeHash }) => {
         verified.push({ id: customer.id, storeHash });
         return { mine: true, id: customer.id };
@@ -48,11 +49,35 @@ describe('--endpoint: your own backend', () => {
       ['CLIENT_ID', emulator.clientId],
       ['CLIENT_SECRET', 'own-backend-secret-1'],
       ['STORE_HASH', 'dev123'],
-      ['STOREFRONT_ORIGIN', new URL(emulator.storefrontUrl).origin],
+      ['ALLOWED_ORIGINS', new URL(emulator.storefrontUrl).origin],
     ]);
     expect(backendEnvironment(emulator, false).map(([name]) => name)).not.toContain(
       'CLIENT_SECRET',
     );
+  });
+
+  it('prints the names the examples read: pasted into their shell, every example of examples/ starts', () => {
+    const printed = new Set(backendEnvironment(emulator, true).map(([name]) => name));
+    // What the examples read besides: the port, and the recently purchased app's store API account.
+    const ownSettings = new Set(['PORT', 'STORE_API_TOKEN', 'STORE_API_BASE']);
+    const read = new Map<string, string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules') walk(path);
+        } else if (/\.(js|ts|toml)$/.test(entry.name) && !/\.test\./.test(entry.name)) {
+          const text = readFileSync(path, 'utf8');
+          for (const [, name] of text.matchAll(
+            /(?:process\.env\.|env\.|Deno\.env\.get\('|env\(')([A-Z][A-Z_]+)/g,
+          ))
+            if (!ownSettings.has(name as string)) read.set(name as string, path);
+        }
+      }
+    };
+    walk('examples');
+    expect(read.size).toBeGreaterThanOrEqual(4);
+    for (const [name, path] of read) expect(printed, `${path} reads ${name}`).toContain(name);
   });
 
   it('starts no demo backend', () => {

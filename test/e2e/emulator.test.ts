@@ -149,7 +149,7 @@ describeEngines('The emulator', (engine) => {
           clientId: env.CLIENT_ID as string,
           clientSecret: env.CLIENT_SECRET as string,
           storeHash: env.STORE_HASH as string,
-          allowedOrigins: [env.STOREFRONT_ORIGIN as string],
+          allowedOrigins: [env.ALLOWED_ORIGINS as string],
           onCustomer: ({ customer, storeHash }) => {
             verified.push({ id: customer.id, storeHash });
             return { hello: customer.email };

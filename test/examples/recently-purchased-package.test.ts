@@ -80,7 +80,7 @@ it('npm start serves the products of a verified customer, and refuses a forged t
       STORE_HASH: STORE,
       STORE_API_TOKEN: emulator.storeApiToken,
       STORE_API_BASE: emulator.storeApiUrl,
-      STOREFRONT_ORIGIN: emulator.storefrontOrigin,
+      ALLOWED_ORIGINS: emulator.storefrontOrigin,
       PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
