@@ -42,7 +42,7 @@ export function filler(kb) {
 
 /**
  * Starts an emulator (no demo panel: only the module or the floor runs), with `env` added to its environment,
- * and resolves its two URLs.
+ * and resolves its two URLs, and its store API's base URL and access token.
  */
 export function startEmulator(extraArgs = [], env = {}) {
   const child = spawn(
@@ -70,10 +70,18 @@ export function startEmulator(extraArgs = [], env = {}) {
       out += chunk;
       const storefront = /^storefront:\s+(\S+)/m.exec(out)?.[1];
       const backend = /^app backend:\s+(\S+)/m.exec(out)?.[1];
-      if (storefront && backend) {
+      // The emulated store API: its base URL and access token (printed after the two URLs).
+      const storeApi = /^store API:\s+(\S+) \(X-Auth-Token: (\w+)\)/m.exec(out);
+      if (storefront && backend && storeApi) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        resolve({ child, storefront, backend });
+        resolve({
+          child,
+          storefront,
+          backend,
+          storeApiUrl: storeApi[1],
+          storeApiToken: storeApi[2],
+        });
       }
     });
   });
