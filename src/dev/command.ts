@@ -100,7 +100,7 @@ export const dev = async (args: string[]): Promise<number> => {
       );
     }
     console.log(
-      '# createCurrentCustomerHandler({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, storeHash: STORE_HASH, allowedOrigins: ALLOWED_ORIGINS.split(',') })',
+      "# createCurrentCustomerHandler({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, storeHash: STORE_HASH, allowedOrigins: ALLOWED_ORIGINS.split(',') })",
     );
     if (emulator.backendCheck) reportCheck(emulator.backendCheck);
   } else {

@@ -115,6 +115,10 @@ describe('stencil-current-customer dev (built)', () => {
         STORE_HASH: 'dev123',
         ALLOWED_ORIGINS: new URL(storefront).origin,
       });
+      // The line after the exports shows the options those names go to, as the examples spell them.
+      expect(lines).toContain(
+        "# createCurrentCustomerHandler({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, storeHash: STORE_HASH, allowedOrigins: ALLOWED_ORIGINS.split(',') })",
+      );
 
       // The package's own handler, configured from exactly what was printed.
       const handler = createCurrentCustomerHandler({
