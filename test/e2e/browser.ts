@@ -76,32 +76,5 @@ export async function openPage(browser: Browser, context?: BrowserContext): Prom
   return { context: ctx, page, pageErrors, console: messages };
 }
 
-/** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Calls `post()` on the drop-in's client for `appClientId` in the page: `'posted'`, or the error's code. */
-export function postFromPage(page: Page, appClientId: string): Promise<string | undefined> {
-  return page.evaluate(async (id) => {
-    const api = (
-      window as unknown as {
-        StencilCurrentCustomer: { clients: Record<string, { post(): Promise<unknown> }> };
-      }
-    ).StencilCurrentCustomer;
-    return api.clients[id]?.post().then(
-      () => 'posted',
-      (error: { code?: string }) => error.code ?? 'unknown',
-    );
-  }, appClientId);
-}
+// Polling with a bounded check: the same waitFor as the three-engine tests.
+export { waitFor } from './drivers/bounded.js';
