@@ -15,7 +15,11 @@ import typescript from '@rollup/plugin-typescript';
 /** The list add-on loads only where a list is shown; still, it stays small. */
 const LIST_ADD_ON_GZIP_BUDGET = 1024;
 
-/** The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. */
+/**
+ * The drop-in file ships to every shopper on every page: its gzipped size is a budget, not a wish. Set at the
+ * measured size: 4,606 bytes for the client, its tabs and fields, plus 55 for the `body: 'json'` option that
+ * keeps hand-written JSON backends working. Raise it only with a reason, in the commit that needs it.
+ */
 export const DROP_IN_GZIP_BUDGET = 4661;
 
 const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
