@@ -61,21 +61,15 @@ describe('--endpoint: your own backend', () => {
     // What the examples read besides: the port, and the recently purchased app's store API account.
     const ownSettings = new Set(['PORT', 'STORE_API_TOKEN', 'STORE_API_BASE']);
     const read = new Map<string, string>();
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = `${dir}/${entry.name}`;
-        if (entry.isDirectory()) {
-          if (entry.name !== 'node_modules') walk(path);
-        } else if (/\.(js|ts|toml)$/.test(entry.name) && !/\.test\./.test(entry.name)) {
-          const text = readFileSync(path, 'utf8');
-          for (const [, name] of text.matchAll(
-            /(?:process\.env\.|env\.|Deno\.env\.get\('|env\(')([A-Z][A-Z_]+)/g,
-          ))
-            if (!ownSettings.has(name as string)) read.set(name as string, path);
-        }
-      }
-    };
-    walk('examples');
+    for (const file of readdirSync('examples', { recursive: true, encoding: 'utf8' })) {
+      if (file.includes('node_modules') || !/\.(js|ts|toml)$/.test(file) || /\.test\./.test(file))
+        continue;
+      const path = `examples/${file}`;
+      for (const [, name] of readFileSync(path, 'utf8').matchAll(
+        /(?:env\.|Deno\.env\.get\('|env\(')([A-Z][A-Z_]+)/g,
+      ))
+        if (!ownSettings.has(name as string)) read.set(name as string, path);
+    }
     expect(read.size).toBeGreaterThanOrEqual(4);
     for (const [name, path] of read) expect(printed, `${path} reads ${name}`).toContain(name);
   });
