@@ -3,7 +3,7 @@
  * answers, so that the browser makes one storefront request and one POST per token lifetime however
  * many tabs are open, and a logout or a customer switch seen in one tab reaches all of them at once.
  *
- * Two browser parts, both in memory only (never storage, cookies or the DOM):
+ * Two browser parts in memory, and one record in storage that holds no token, claim or customer:
  *
  * - A `BroadcastChannel` named `current-customer:<location origin>:<app client id>` carries
  *   {@link TabMessage}s to every other tab of the store and app (never back to the sender). Each tab
@@ -26,11 +26,21 @@
  *   that gets it checks first whether what it came to do was done meanwhile. A tab that goes away
  *   mid-request loses the lock with its document, and the next tab in line carries on.
  *
+ * - A presence record per open tab in `localStorage`: the key `<channel name> <from>`, the value only the
+ *   time (`Date.now()`) until which it counts, {@link PRESENCE} ms after the tab opened or last sent its
+ *   `state`. Removed when the tab closes its channel (pagehide, stop()); one left by a crashed tab is
+ *   removed by the next tab that finds it expired. It says "a tab may answer", nothing more: a tab that
+ *   finds no record of another tab does not wait for replies (see below).
+ *
  * Counting tabs: a tab knows the others from their messages (added on any message, removed on `bye`).
- * Only a tab that holds something is worth asking: a tab just opened knows nobody yet, so its first
- * count waits for the first reply to its opening `ask`, at most {@link ASK_TIMEOUT} ms; an `ask` that
- * brings nothing in time empties the count (those tabs hold nothing, or crashed without a `bye`), so
- * a tab alone again, or among tabs that hold nothing, asks the storefront without waiting.
+ * Only a tab that holds something is worth asking. A tab just opened knows nobody yet: if another tab's
+ * presence record is live, its first count waits for the first reply to its opening `ask`, at most
+ * {@link ASK_TIMEOUT} ms; if none is (the shopper's only tab, or the next page in it), it counts nobody at
+ * once, so a lone tab asks the storefront without waiting. An `ask` that brings nothing in time empties
+ * the count (those tabs hold nothing, or crashed without a `bye`), so a tab alone again, or among tabs
+ * that hold nothing, asks the storefront without waiting. The record only saves a wait: one that is
+ * missing, stale or unreadable (storage blocked, a clock that jumped) costs one storefront request more,
+ * or the wait, never a wrong customer, since who is logged in travels only in messages.
  *
  * Without `BroadcastChannel` or Web Locks, {@link openTabs} returns `undefined` and each tab works on
  * its own. This module only moves messages and locks; what a message means is the client's business.
@@ -58,6 +68,12 @@ export type TabMessage =
 /** How long a tab waits for other tabs' replies before it fetches itself. */
 export const ASK_TIMEOUT = 50;
 
+/**
+ * How long a presence record counts without news from its tab: a token's lifetime (15 minutes) and one
+ * more, since a tab holding a token sends its `state` again at least once per token.
+ */
+export const PRESENCE = 960_000;
+
 export interface Tabs {
   /** Sends `message` to every other tab. */
   _send(message: TabMessage): void;
@@ -84,13 +100,45 @@ export const openTabs = (
   const from = Math.random();
   const others = new Set<number>();
   const channel = new BroadcastChannel(name);
-  /** Ends the opening wait: at the first reply, or ASK_TIMEOUT ms after opening. */
+  const record = `${name} ${from}`;
+  /** Runs `use` on localStorage; where storage is blocked (it throws), returns `blocked`. */
+  const storage = <T>(use: (store: Storage) => T, blocked: T): T => {
+    try {
+      return use(localStorage);
+    } catch {
+      return blocked;
+    }
+  };
+  const present = () =>
+    storage((store) => store.setItem(record, `${Date.now() + PRESENCE}`), undefined);
+  /**
+   * Whether another tab's record is live (read at opening, before this tab writes its own); expired ones
+   * are removed. Unreadable: maybe, so wait.
+   */
+  const othersRecorded = () =>
+    storage((store) => {
+      let live = false;
+      for (const key of Object.keys(store))
+        if (key.startsWith(`${name} `)) {
+          if (Number(store.getItem(key)) > Date.now()) live = true;
+          else store.removeItem(key);
+        }
+      return live;
+    }, true);
+  /**
+   * Ends the opening wait: at the first reply, or ASK_TIMEOUT ms after opening; at once when no other
+   * tab's record is live.
+   */
   let introduced: () => void;
   const introduction = new Promise<void>((resolve) => {
     introduced = resolve;
-    setTimeout(resolve, ASK_TIMEOUT);
+    if (othersRecorded()) setTimeout(resolve, ASK_TIMEOUT);
+    else resolve();
   });
-  const send = (message: TabMessage) => channel.postMessage({ ...message, from });
+  const send = (message: TabMessage) => {
+    if (message.type === 'state') present();
+    channel.postMessage({ ...message, from });
+  };
   channel.onmessage = ({ data }: MessageEvent<TabMessage>) => {
     if (data.from !== undefined) {
       if (data.type === 'bye') others.delete(data.from);
@@ -99,6 +147,7 @@ export const openTabs = (
     }
     receive(data);
   };
+  present();
   send({ type: 'ask' });
 
   return {
@@ -111,6 +160,7 @@ export const openTabs = (
     _alone: () => others.clear(),
     _close() {
       send({ type: 'bye' });
+      storage((store) => store.removeItem(record), undefined);
       channel.close();
       introduced();
     },

@@ -3,7 +3,7 @@
 // BroadcastChannel and Web Locks of tabs-fakes.ts. Request counts are exact.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CurrentCustomer, CurrentCustomerOptions } from '../../src/client/index.js';
-import { ASK_TIMEOUT } from '../../src/client/tabs.js';
+import { ASK_TIMEOUT, PRESENCE } from '../../src/client/tabs.js';
 import {
   type Answer,
   CLIENT_ID,
@@ -31,8 +31,15 @@ const record = (client: CurrentCustomer) => {
   return seen;
 };
 const counts = () => [server.storefront.length, server.backend.length];
+const CHANNEL = `current-customer:${location.origin}:${CLIENT_ID}`;
+/** The presence records in localStorage (tabs.ts): key → value. */
+const records = () =>
+  Object.fromEntries(
+    Object.entries({ ...localStorage }).filter(([key]) => key.startsWith(CHANNEL)),
+  );
 
 beforeEach(() => {
+  localStorage.clear();
   fakes = installTabs();
   customer = 1;
   backendAnswers = undefined;
@@ -80,22 +87,81 @@ describe('sharing', () => {
     for (const s of seen) expect(s.filter((e) => e.type === 'response')).toHaveLength(4);
   });
 
-  it('a lone tab waits for the other tabs once, at most ASK_TIMEOUT, when it opens; alone again later, it never waits', async () => {
+  it('a lone tab (no other tab’s presence record) never waits for replies: it fetches at once, and again at once at expiry after a second tab came and went', async () => {
+    const a = tab();
+    a.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(counts()).toEqual([1, 1]);
+    // A second tab comes (it finds A's record and gets A's token) and goes (its `bye`).
+    const b = tab();
+    b.start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
+    expect(counts()).toEqual([1, 1]);
+    b.stop();
+    // The token came at 0 and lives 60 s: it expires now, and tab A fetches at once.
+    await vi.advanceTimersByTimeAsync(60_000 - ASK_TIMEOUT);
+    expect(counts()).toEqual([2, 2]);
+  });
+
+  it('a live record of a tab that does not answer (it crashed) makes a new tab wait for replies once, at most ASK_TIMEOUT', async () => {
+    localStorage.setItem(`${CHANNEL} 0.5`, String(Date.now() + 60_000));
+    tab().start();
+    await vi.advanceTimersByTimeAsync(ASK_TIMEOUT - 1);
+    expect(counts()).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(counts()).toEqual([1, 1]);
+  });
+
+  it('an expired record makes no tab wait, and the tab that finds it removes it', async () => {
+    localStorage.setItem(`${CHANNEL} 0.5`, String(Date.now() - 1));
+    localStorage.setItem('theme-setting', 'kept');
+    tab().start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(counts()).toEqual([1, 1]);
+    expect(localStorage.getItem(`${CHANNEL} 0.5`)).toBeNull();
+    expect(localStorage.getItem('theme-setting')).toBe('kept');
+  });
+
+  it('where storage is blocked (reading localStorage throws), a tab waits for replies as if another tab were open, and works', async () => {
+    vi.spyOn(globalThis, 'localStorage', 'get').mockImplementation(() => {
+      throw new DOMException('The operation is insecure.', 'SecurityError');
+    });
     const a = tab();
     a.start();
     await vi.advanceTimersByTimeAsync(ASK_TIMEOUT - 1);
     expect(counts()).toEqual([0, 0]);
     await vi.advanceTimersByTimeAsync(1);
     expect(counts()).toEqual([1, 1]);
-    // A second tab comes and goes (its `bye`): at the next expiry, the first tab fetches at once.
+    a.stop();
+  });
+
+  it('each open tab keeps one record: no token, claim or customer, only until when it counts; refreshed with each state it sends, removed on pagehide and stop()', async () => {
+    const a = tab();
+    a.start();
+    await vi.advanceTimersByTimeAsync(1);
+    const token = await a.getToken();
+    const [key, until] = Object.entries(records())[0] ?? [];
+    expect(Object.keys(records())).toHaveLength(1);
+    expect(key).toMatch(new RegExp(`^${CHANNEL.replace(/[.:/]/g, '\\$&')} 0\\.\\d+$`));
+    expect(Number(until)).toBeGreaterThan(Date.now() + PRESENCE - 1_000);
+    expect(Number(until)).toBeLessThanOrEqual(Date.now() + PRESENCE);
+    for (const part of String(token).split('.'))
+      expect(JSON.stringify(records())).not.toContain(part);
+    // A second tab asks: A's reply (a `state`) moves its record on.
+    await vi.advanceTimersByTimeAsync(10_000);
     const b = tab();
     b.start();
     await vi.advanceTimersByTimeAsync(ASK_TIMEOUT);
-    expect(counts()).toEqual([1, 1]);
+    expect(Object.keys(records())).toHaveLength(2);
+    expect(Number(records()[key as string])).toBeGreaterThan(Number(until) + 10_000);
     b.stop();
-    // The token came at ASK_TIMEOUT and lives 60 s: it expires now, and tab A fetches at once.
-    await vi.advanceTimersByTimeAsync(60_000 - ASK_TIMEOUT);
-    expect(counts()).toEqual([2, 2]);
+    expect(Object.keys(records())).toEqual([key]);
+    window.dispatchEvent(new Event('pagehide'));
+    expect(records()).toEqual({});
+    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    expect(Object.keys(records())).toHaveLength(1);
+    a.stop();
+    expect(records()).toEqual({});
   });
 
   it('an identified, idle page holds no Web Lock and has none pending (so Firefox may keep it in its back/forward cache)', async () => {
@@ -165,14 +231,18 @@ describe('sharing', () => {
     expect(b.getResponse()).toEqual({ hello: 1 });
   });
 
-  it('the channel is named after the store (origin) and the app; nothing is written to storage', async () => {
+  it('the channel is named after the store (origin) and the app; storage gets nothing but the presence record, and no cookie is set', async () => {
     const setItem = vi.spyOn(Storage.prototype, 'setItem');
     tab().start();
     await flush();
-    expect([...FakeBroadcastChannel.open].map((channel) => channel.name)).toEqual([
-      `current-customer:${location.origin}:${CLIENT_ID}`,
-    ]);
-    expect(setItem).not.toHaveBeenCalled();
+    expect([...FakeBroadcastChannel.open].map((channel) => channel.name)).toEqual([CHANNEL]);
+    expect(
+      setItem.mock.calls.every(
+        ([key, value]) => key.startsWith(`${CHANNEL} `) && /^\d+$/.test(value),
+      ),
+    ).toBe(true);
+    expect(setItem).toHaveBeenCalled();
+    expect(sessionStorage.length).toBe(0);
     expect(document.cookie).toBe('');
   });
 });

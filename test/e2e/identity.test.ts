@@ -56,6 +56,13 @@ const locksOf = (page: Tab) =>
     return { held: held.length, pending: pending.length };
   });
 
+/** The presence records (src/client/tabs.ts) in the page's localStorage: key → value. */
+const recordsOf = (page: Tab) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Object.entries({ ...localStorage }).filter(([key]) => key.startsWith('current-customer:')),
+    ),
+  );
 /** Counts `pageshow` events of pages restored from the back/forward cache, in `window.restored`. */
 const countRestores = (page: Tab) =>
   page.evaluate(() => {
@@ -293,6 +300,47 @@ describeEngines('One identity per browser', (engine) => {
         expect(await callClient(page, 'getClaims')).not.toBeNull();
       }
       expect(h.tokenRequests).toHaveLength(2);
+    },
+  );
+
+  engine.it(
+    'presence records: one per open tab, holding no token; a page left takes its own away',
+    async () => {
+      const h = await start({ lifetime: 60 });
+      const { open } = await tabs();
+      const a = await open();
+      await waitFor(async () => (await count(a, 'response')) === 1, 'tab A identified');
+      const [first] = Object.keys(await recordsOf(a));
+      expect(Object.keys(await recordsOf(a))).toHaveLength(1);
+      const b = await open();
+      await waitFor(async () => (await count(b, 'response')) === 1, 'tab B identified');
+      const both = await recordsOf(b);
+      expect(Object.keys(both)).toHaveLength(2);
+      const token = await callClient(b, 'getToken');
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      for (const [key, until] of Object.entries(both)) {
+        expect(key).toMatch(/^current-customer:http:\/\/[^ ]+:identitytestapp 0\.\d+$/);
+        expect(Number(until)).toBeGreaterThan(Date.now());
+      }
+      expect(JSON.stringify(both)).not.toContain(String(token).split('.')[1]);
+      // The next page in tab A: the page left took its record away, the new page wrote its own, and it got
+      // the token and answer from tab B without a request.
+      await a.goto(new URL('/page?next', h.storefrontUrl).href);
+      await waitFor(async () => (await count(a, 'response')) === 1, 'the next page identified');
+      await waitFor(
+        async () => Object.keys(await recordsOf(b)).length === 2,
+        'two records again',
+        5_000,
+      );
+      expect(Object.keys(await recordsOf(b))).not.toContain(first);
+      expect([h.tokenRequests.length, h.posts.length]).toEqual([1, 1]);
+      // Tab B leaves the store (its page's pagehide): its record goes with it.
+      await b.goto('about:blank');
+      await waitFor(
+        async () => Object.keys(await recordsOf(a)).length === 1,
+        'tab B’s record gone with its page',
+        5_000,
+      );
     },
   );
 

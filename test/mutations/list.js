@@ -228,7 +228,26 @@ export const MUTATIONS = [
     search:
       "      if (data.type === 'bye') others.delete(data.from);\n      else others.add(data.from);",
     replace: '      others.add(data.from);',
-    tests: { file: 'test/client/tabs.test.ts', name: 'alone again later, it never waits' },
+    tests: { file: 'test/client/tabs.test.ts', name: 'again at once at expiry after a second tab' },
+  },
+  {
+    id: 'tabs-presence-ignored',
+    rule: 'a lone tab (no other tab’s presence record) does not wait for replies before it fetches',
+    file: 'src/client/tabs.ts',
+    search: '    if (othersRecorded()) setTimeout(resolve, ASK_TIMEOUT);\n    else resolve();',
+    replace: '    setTimeout(resolve, ASK_TIMEOUT);',
+    tests: {
+      file: 'test/client/tabs.test.ts',
+      name: 'a lone tab (no other tab’s presence record)',
+    },
+  },
+  {
+    id: 'tabs-presence-expired-counts',
+    rule: 'an expired presence record (its tab crashed) makes no tab wait, and is removed',
+    file: 'src/client/tabs.ts',
+    search: 'if (Number(store.getItem(key)) > Date.now()) live = true;',
+    replace: 'if (Number(store.getItem(key)) > 0) live = true;',
+    tests: { file: 'test/client/tabs.test.ts', name: 'an expired record makes no tab wait' },
   },
   {
     id: 'tabs-answer-of-previous-token',
