@@ -22,7 +22,10 @@
 //   backend, preconnected from the top of <head>;
 // - head: this build with the include moved into <head> (the async drop-in starts before the body parses);
 // - preload: this build, include at the end of <body>, and <link rel=preload as=script> for the drop-in at
-//   the top of <head>.
+//   the top of <head>;
+// - inline: this build with the drop-in's code inline in the partial, where its <script src> tag was (a
+//   measurement, not an option the partials offer: it shows what the file's download and its async
+//   execution cost).
 //
 // Each run: a fresh browser context with the customer's session cookie (a shopper just logged in), the
 // first view, then the repeat view (the next page, in the same tab: connections kept alive, preflight and
@@ -137,6 +140,7 @@ const ROWS = [
     dropIn: 'build',
     preload: true,
   },
+  { name: 'inline', label: 'this build, module inline', dropIn: 'build', inline: true },
 ];
 
 /** The CDN: the drop-in files and the small head script every page loads, cacheable for a year. */
@@ -222,7 +226,20 @@ function latencyTheme(row, { cdn, backend }) {
     writeFileSync(path, change(readFileSync(path, 'utf8')));
   };
   if (row.partial) writeFileSync(join(partials, 'script.html'), row.partial);
-  if (row.dropIn) {
+  if (row.inline) {
+    const code = readFileSync(join(root, DROP_IN), 'utf8').replace(
+      /\n\/\/# sourceMappingURL=.*\s*$/,
+      '',
+    );
+    // Handlebars would read "{{" in the code as a tag, and the HTML parser "</script" as the script's end.
+    if (/\{\{|<\/script|<!--/i.test(code))
+      throw new Error(`${DROP_IN}: cannot be inlined as it is`);
+    const tag = /<script src="\{\{cdn [^>]*><\/script>/;
+    edit('templates/components/current-customer/config.html', (text) => {
+      if (!tag.test(text)) throw new Error('config.html: no drop-in <script src> tag to inline');
+      return text.replace(tag, () => `<script nonce="{{nonce}}">${code}</script>`);
+    });
+  } else if (row.dropIn) {
     const tag = `{{cdn '${DROP_IN}'}}`;
     edit('templates/components/current-customer/config.html', (text) => {
       if (!text.includes(tag)) throw new Error(`config.html: no ${tag} to point at the CDN`);
