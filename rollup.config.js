@@ -22,7 +22,7 @@ const LIST_ADD_ON_GZIP_BUDGET = 1024;
  * tab a 50-ms wait for replies on every page view (bench:page at RTT=100: first view 57 ms and repeat view 64 ms
  * sooner, beside the build without them in one run). Raise it only with a reason, in the commit that needs it.
  */
-export const DROP_IN_GZIP_BUDGET = 4795;
+export const DROP_IN_GZIP_BUDGET = 5200;
 
 const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 

@@ -3,9 +3,11 @@
 // parsed as soon as it arrives, then again at DOMContentLoaded for any parsed after it.
 import {
   type CurrentCustomer,
+  createClient,
   createCurrentCustomer,
   type StencilCurrentCustomerGlobal,
 } from './client.js';
+import type { EarlyElement } from './early.js';
 import { bindCurrentCustomerFields } from './fields.js';
 import type {} from './globals.js';
 import type { CurrentCustomerOptions } from './options.js';
@@ -28,15 +30,18 @@ if (typeof found?.createCurrentCustomer !== 'function') {
     )) {
       if (booted.has(element)) continue;
       booted.add(element);
+      // What the partial's inline script started for this element, if anything (early.ts).
+      const start = (element as EarlyElement).currentCustomerEarly;
+      delete (element as EarlyElement).currentCustomerEarly;
       try {
         const options: CurrentCustomerOptions = JSON.parse(element.textContent as string);
         // The same app configured twice on one page: one client.
         if (!clients[options.appClientId]) {
           // Never throws: bad options log one console.error and give an inert client.
-          const client = createCurrentCustomer(options);
+          const client = createClient(options, start);
           if (client.appClientId) clients[client.appClientId] = client;
           client.start();
-        }
+        } else start?.channel?.close();
       } catch {
         // Not JSON, or JSON null (`null.appClientId` throws). Other non-objects (42, [], "x") go on
         // to createCurrentCustomer, whose one console.error names appClientId.

@@ -4,6 +4,7 @@
 // sync.ts and tabs.ts (the other tabs), emitter.ts (events), scope.ts (aborts, timeouts and waits).
 // What these modules hand each other has names starting with `_` (the state's fields, the internal objects'
 // members): internal names, which the drop-in build shortens (see rollup.config.js); the public API has none.
+import { adoptEarly, type EarlyStart } from './early.js';
 import { createEmitter } from './emitter.js';
 import type { CurrentCustomerError } from './errors.js';
 import type { CurrentCustomerEventName, CurrentCustomerOnOptions, Handler } from './events.js';
@@ -69,6 +70,15 @@ export interface StencilCurrentCustomerGlobal {
  */
 export const createCurrentCustomer = <TResponse = unknown>(
   options: CurrentCustomerOptions,
+): CurrentCustomer<TResponse> => createClient(options);
+
+/**
+ * createCurrentCustomer(), taking over the early start the theme partial's inline script left for this client
+ * (early.ts): the drop-in file's boot.ts is the one caller that passes `early`.
+ */
+export const createClient = <TResponse = unknown>(
+  options: CurrentCustomerOptions,
+  early?: EarlyStart,
 ): CurrentCustomer<TResponse> => {
   const appClientId = String(
     (options as Partial<CurrentCustomerOptions> | null)?.appClientId ?? '',
@@ -81,6 +91,10 @@ export const createCurrentCustomer = <TResponse = unknown>(
     bad = e as CurrentCustomerError;
     console.error(`current-customer: ${bad.message}`);
   }
+  const taken = adoptEarly(early, bad ? undefined : config);
+  if (taken) config.fetch = taken._fetch;
+  /** The early start's channel, until the first connect() takes it over. */
+  let adopted = taken?._tabs;
   const doc = globalThis.document as (Document & { prerendering?: boolean }) | undefined;
 
   const state = createState<TResponse>(config.customerId);
@@ -113,11 +127,13 @@ export const createCurrentCustomer = <TResponse = unknown>(
       recheck()?.then(recheck);
     },
   );
-  const exchange = createExchange(state, config, bad, events, identity, sync);
+  const exchange = createExchange(state, config, bad, events, identity, sync, taken);
   refresher = createRefresher(state, config, sync, exchange, events);
 
   const connect = () => {
-    if (!sync._tabs && config.shareAcrossTabs) sync._tabs = openTabs(appClientId, sync._receive);
+    if (!sync._tabs && config.shareAcrossTabs)
+      sync._tabs = openTabs(appClientId, sync._receive, adopted);
+    adopted = undefined;
   };
   /** Leaving the page (maybe into the back/forward cache): let go of requests, lock requests and the channel. */
   const hide = () => {

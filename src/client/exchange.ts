@@ -2,6 +2,7 @@
 // is one attempt (what an automatic refresh runs under the lock); getToken() and post() retry them for
 // callers of the public API.
 
+import type { Early } from './early.js';
 import type { Emitter } from './emitter.js';
 import { CurrentCustomerError } from './errors.js';
 import type { Identity } from './identity.js';
@@ -34,6 +35,7 @@ export const createExchange = <TResponse>(
   events: Emitter<TResponse>,
   identity: Identity<TResponse>,
   sync: Sync,
+  early?: Early,
 ): Exchange<TResponse> => {
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
@@ -48,9 +50,18 @@ export const createExchange = <TResponse>(
     // Asked after the hint was heard: the storefront's word answers it.
     if (hinted) state._guestHint = false;
     forget(state);
-    /** Other tabs hear of every answer, another customer's token included: that is how a switch spreads. */
+    /**
+     * Other tabs hear of every answer, another customer's token included: that is how a switch spreads. An
+     * early start's answer is not `fresh`: it was requested outside the lock, maybe before another tab's.
+     */
     const tell = (token: string | null, ttl?: number) =>
-      sync._tabs?._send({ type: 'state', token, ttl, fresh: true, checked: hinted });
+      sync._tabs?._send({
+        type: 'state',
+        token,
+        ttl,
+        fresh: !early?._isEarly(response),
+        checked: hinted,
+      });
     if (response.status === 404) {
       tell(null);
       identity._logout();

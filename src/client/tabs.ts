@@ -1,3 +1,5 @@
+import type { EarlyChannel } from './early.js';
+
 /**
  * One identity per browser: the tabs of one store and one app share their tokens and the backend's
  * answers, so that the browser makes one storefront request and one POST per token lifetime however
@@ -91,15 +93,20 @@ export interface Tabs {
 export const openTabs = (
   appClientId: string,
   receive: (message: TabMessage) => void,
+  adopted?: EarlyChannel,
 ): Tabs | undefined => {
   const locks = globalThis.navigator?.locks;
-  if (typeof BroadcastChannel !== 'function' || !locks) return undefined;
-  // The guest page's inline script (templates/components/current-customer/script.html) uses this name too.
+  if (typeof BroadcastChannel !== 'function' || !locks) {
+    adopted?._channel.close();
+    return undefined;
+  }
+  // The inline scripts of the partials (config.html's early start, script.html's guest hint) use this name too.
   const name = `current-customer:${location.origin}:${appClientId}`;
   /** This tab's id in its messages. */
   const from = Math.random();
   const others = new Set<number>();
-  const channel = new BroadcastChannel(name);
+  // The early start's channel (early.ts) when there is one: the messages it heard are replayed below.
+  const channel = adopted?._channel ?? new BroadcastChannel(name);
   const record = `${name} ${from}`;
   /** Runs `use` on localStorage; where storage is blocked (it throws), returns `blocked`. */
   const storage = <T>(use: (store: Storage) => T, blocked: T): T => {
@@ -139,7 +146,7 @@ export const openTabs = (
     if (message.type === 'state') present();
     channel.postMessage({ ...message, from });
   };
-  channel.onmessage = ({ data }: MessageEvent<TabMessage>) => {
+  const hear = (data: TabMessage) => {
     if (data.from !== undefined) {
       if (data.type === 'bye') others.delete(data.from);
       else others.add(data.from);
@@ -147,8 +154,14 @@ export const openTabs = (
     }
     receive(data);
   };
+  channel.onmessage = ({ data }: MessageEvent<TabMessage>) => hear(data);
   present();
   send({ type: 'ask' });
+  // After the caller holds the returned Tabs (what the messages start runs under the lock), before any lock
+  // is granted (a task).
+  queueMicrotask(() => {
+    for (const data of adopted?._heard ?? []) hear(data as TabMessage);
+  });
 
   return {
     _send: send,

@@ -3,11 +3,12 @@
 // task, never to the sender; locks are granted in request order, shared ones together.
 import { vi } from 'vitest';
 
-export class FakeBroadcastChannel {
+export class FakeBroadcastChannel extends EventTarget {
   static open = new Set<FakeBroadcastChannel>();
   static sent: { name: string; message: unknown }[] = [];
   onmessage: ((event: MessageEvent) => void) | null = null;
   constructor(readonly name: string) {
+    super();
     FakeBroadcastChannel.open.add(this);
   }
   postMessage(message: unknown): void {
@@ -16,8 +17,11 @@ export class FakeBroadcastChannel {
     for (const other of FakeBroadcastChannel.open)
       if (other !== this && other.name === this.name)
         setTimeout(() => {
-          if (FakeBroadcastChannel.open.has(other))
-            other.onmessage?.(new MessageEvent('message', { data }));
+          if (FakeBroadcastChannel.open.has(other)) {
+            const event = new MessageEvent('message', { data });
+            other.onmessage?.(event);
+            other.dispatchEvent(event);
+          }
         }, 0);
   }
   close(): void {

@@ -393,8 +393,8 @@ describe('the script partial on its own', () => {
           { customer: { id } },
         );
         const page = parse(html);
-        // The configuration element and the drop-in: nothing closed early, nothing opened.
-        expect(page.scripts).toBe(2);
+        // The configuration element, the early start and the drop-in: nothing closed early, nothing opened.
+        expect(page.scripts).toBe(3);
         expect(page.configs).toEqual([
           expect.objectContaining({ appClientId: clientId, endpoint, customerId: id }),
         ]);
