@@ -28,8 +28,11 @@ export interface EarlyStart {
   at: number;
   /** The storefront's answer to the token request (its body unread). */
   token: Promise<Response>;
-  /** The POST of that token: the body sent and the backend's answer; `undefined` when it posted nothing. */
-  post: Promise<[string, Response] | undefined>;
+  /**
+   * The POST of that token, once sent: the body, and the backend's answer (which rejects as fetch does);
+   * `undefined` when it posted nothing. Never rejects.
+   */
+  post: Promise<[string, Promise<Response>] | undefined>;
   /** The tabs' channel, opened before the token request; `undefined` without BroadcastChannel. */
   channel?: BroadcastChannel;
   /** Every message the channel brought before the client took it over. */
@@ -93,6 +96,7 @@ export const adoptEarly = (
       if (post && url === config.endpoint) {
         const sent = await post;
         post = undefined;
+        // The same POST: its answer, or its failure, is this attempt's.
         if (sent && sent[0] === init.body) return sent[1];
       }
       return transport(url, init);

@@ -198,6 +198,34 @@ describe('the early start', () => {
     page.client()?.stop();
   });
 
+  it("a failed early POST is the drop-in's first attempt: the next one comes after the backoff", async () => {
+    let down = true;
+    const page = await open({
+      before: (window) => {
+        window.Math.random = () => 0.5;
+        const storefront = window.fetch;
+        window.fetch = (async (input: string, init?: RequestInit) => {
+          if (String(input) === ENDPOINT && down) {
+            await storefront(input, init);
+            throw new TypeError('Failed to fetch');
+          }
+          return storefront(input, init);
+        }) as typeof fetch;
+      },
+    });
+    await vi.waitFor(() => expect(page.posts()).toHaveLength(1));
+    page.load();
+    // The first backoff is 500 ms with the jitter at its midpoint.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(page.posts()).toHaveLength(1);
+    down = false;
+    await vi.waitFor(() => expect(page.events).toEqual(['response']), { timeout: 3000 });
+    expect(page.posts()).toHaveLength(2);
+    // The retry asked the storefront again first, as every retry does.
+    expect(page.storefront()).toHaveLength(2);
+    page.client()?.stop();
+  });
+
   it('posts nothing for a guest (404) or another customer; the drop-in reports them as it would', async () => {
     const guest = await open({ loggedIn: null });
     await settle();
@@ -275,8 +303,14 @@ describe('the early start', () => {
 
   it('a message heard after the drop-in took over, before the token was used: left unused too', async () => {
     const page = await open();
-    const release = page.holdStorefront();
+    await vi.waitFor(() => expect(page.posts()).toHaveLength(1));
+    // Another tab holds the lock, so the client takes the early start over and waits in line.
+    let release = () => {};
+    const locks = (page.window.navigator as Navigator & { locks: LockManager }).locks;
+    void locks.request(CHANNEL, () => new Promise<void>((resolve) => (release = resolve)));
     page.load();
+    await settle();
+    expect(page.storefront()).toHaveLength(1);
     new FakeBroadcastChannel(CHANNEL).postMessage({ type: 'guest' });
     await settle();
     release();

@@ -419,7 +419,9 @@ describeEngines('The emulator', (engine) => {
       expect(await text(t, '[data-panel-warning]')).toContain(
         `npx stencil-current-customer install ${theme.dir}`,
       );
-      expect(emu.stats.storefront.tokenRequests).toBe(0);
+      // The partial's early start asked for the token once, as it does before any drop-in arrives; with no
+      // module to take it over, nothing more.
+      expect(emu.stats.storefront.tokenRequests).toBe(1);
     },
   );
 
