@@ -94,6 +94,75 @@ describeEngines('Current Customer', (engine) => {
   );
 
   engine.it(
+    "the early start: the partial's inline script asks for the token before the drop-in boots and makes the one POST; the drop-in adds none; a second tab starts nothing",
+    async () => {
+      const emu = await start();
+      const context = await engine.context();
+      await context.addInitScript(RECORDER);
+      // Every fetch the page makes, with whether the drop-in file had booted by then.
+      await context.addInitScript(`(() => {
+        window.fetches = [];
+        const realFetch = window.fetch;
+        window.fetch = function (input, init) {
+          window.fetches.push({ url: String(input), method: (init && init.method) || 'GET', booted: 'StencilCurrentCustomer' in window });
+          return realFetch.apply(this, arguments);
+        };
+      })();`);
+      interface Fetched {
+        url: string;
+        method: string;
+        booted: boolean;
+      }
+      const fetches = (tab: Tab) =>
+        tab.evaluate(() =>
+          (window as unknown as { fetches: Fetched[] }).fetches.filter(
+            (call) => !call.url.includes('/__emulator/'),
+          ),
+        );
+      const responses = (tab: Tab) =>
+        tab.evaluate(
+          () =>
+            (window as unknown as { heardJson: string[] }).heardJson.filter((line) =>
+              line.startsWith('response '),
+            ).length,
+        );
+      const first = await context.newTab();
+      await logIn(first, emu);
+      await waitFor(async () => (await responses(first)) === 1, 'the first tab to hear the answer');
+      // The token request left before the drop-in booted; the POST leaves when the token arrives, which on
+      // 127.0.0.1 may be after the drop-in booted: either way it is the only one.
+      expect(await fetches(first)).toEqual([
+        {
+          url: `/customer/current.jwt?app_client_id=${emu.clientId}`,
+          method: 'GET',
+          booted: false,
+        },
+        {
+          url: expect.stringContaining('/current-customer'),
+          method: 'POST',
+          booted: expect.any(Boolean),
+        },
+      ]);
+      expect(emu.stats.storefront.tokenRequests).toBe(1);
+      expect(emu.stats.backend.posts).toBe(1);
+      expect(emu.stats.backend.verified).toBe(1);
+
+      // The first tab's presence record is live: the second asks it, and nobody else.
+      const second = await context.newTab();
+      await second.goto(emu.storefrontUrl);
+      await waitFor(
+        async () => (await responses(second)) === 1,
+        'the second tab to hear the answer',
+      );
+      expect(await fetches(second)).toEqual([]);
+      expect(emu.stats.storefront.tokenRequests).toBe(1);
+      expect(emu.stats.backend.posts).toBe(1);
+      expect(await pageErrors(first)).toEqual([]);
+      expect(await pageErrors(second)).toEqual([]);
+    },
+  );
+
+  engine.it(
     'secrecy: the token is nowhere the page, its storage, cookies, URL, console or events can show',
     async () => {
       const emu = await start({ tokenTtl: 3 });
