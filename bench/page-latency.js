@@ -15,7 +15,9 @@
 //
 // Rows (one emulator each, loads interleaved run by run):
 // - build: this build's partials and drop-in, include at the end of <body> (where `install` puts it);
-// - baseline: the same with BASELINE_DROP_IN's file (when given): the previous drop-in;
+// - baseline: the same with BASELINE_DROP_IN's file (when given): the previous drop-in, and no early start (the
+//   partial's inline script, which that file would not take over);
+// - late: this build without the early start (what the partial's inline script buys);
 // - seed: the snippet a developer writes from BigCommerce's docs: an inline script at the include's place
 //   that fetches /customer/current.jwt and POSTs {"token": …} as JSON;
 // - ideal: an inline script at the include's place that POSTs the token as text/plain (no preflight) to the
@@ -124,8 +126,16 @@ const IDEAL_PARTIAL = inlinePartial('{ method: "POST", credentials: "omit", body
 const ROWS = [
   { name: 'build', label: 'this build (include at the end of <body>)', dropIn: 'build' },
   ...(BASELINE_DROP_IN
-    ? [{ name: 'baseline', label: 'previous drop-in (BASELINE_DROP_IN)', dropIn: 'baseline' }]
+    ? [
+        {
+          name: 'baseline',
+          label: 'previous drop-in (BASELINE_DROP_IN)',
+          dropIn: 'baseline',
+          noEarly: true,
+        },
+      ]
     : []),
+  { name: 'late', label: 'this build without the early start', dropIn: 'build', noEarly: true },
   { name: 'seed', label: 'seed snippet (inline, JSON POST)', partial: SEED_PARTIAL },
   {
     name: 'ideal',
@@ -226,6 +236,15 @@ function latencyTheme(row, { cdn, backend }) {
     writeFileSync(path, change(readFileSync(path, 'utf8')));
   };
   if (row.partial) writeFileSync(join(partials, 'script.html'), row.partial);
+  if (row.noEarly) {
+    // The partial's early start (its one inline script that reads document.currentScript), taken out.
+    const early =
+      /<script nonce="\{\{nonce\}\}">try\{\(\(\)=>\{let e=document\.currentScript[^<]*<\/script>/;
+    edit('templates/components/current-customer/config.html', (text) => {
+      if (!early.test(text)) throw new Error('config.html: no early start script to take out');
+      return text.replace(early, '');
+    });
+  }
   if (row.inline) {
     const code = readFileSync(join(root, DROP_IN), 'utf8').replace(
       /\n\/\/# sourceMappingURL=.*\s*$/,
