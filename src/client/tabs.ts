@@ -44,6 +44,9 @@ import type { EarlyChannel } from './early.js';
  * missing, stale or unreadable (storage blocked, a clock that jumped) costs one storefront request more,
  * or the wait, never a wrong customer, since who is logged in travels only in messages.
  *
+ * The channel may be the one the partial's early start opened before this file arrived (early.ts): the messages
+ * it heard meanwhile are replayed, in order, before the first lock is granted.
+ *
  * Without `BroadcastChannel` or Web Locks, {@link openTabs} returns `undefined` and each tab works on
  * its own. This module only moves messages and locks; what a message means is the client's business.
  */
