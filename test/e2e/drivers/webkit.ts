@@ -175,15 +175,25 @@ async function context(
           what,
         ),
       );
+    const script = (fn: (arg: never) => unknown, arg?: unknown) =>
+      driver.executeAsyncScript(
+        `const done = arguments[arguments.length - 1];
+         Promise.resolve().then(() => ${callSource(fn, arg)}).then(
+           (value) => done({ ok: true, undef: value === undefined, value: value === undefined ? null : value }),
+           (error) => done({ ok: false, error: error instanceof Error ? error.name + ': ' + error.message : String(error) }));`,
+      );
     const evaluate = async (fn: (arg: never) => unknown, arg?: unknown) => {
-      const result = (await on('evaluate', () =>
-        driver.executeAsyncScript(
-          `const done = arguments[arguments.length - 1];
-           Promise.resolve().then(() => ${callSource(fn, arg)}).then(
-             (value) => done({ ok: true, undef: value === undefined, value: value === undefined ? null : value }),
-             (error) => done({ ok: false, error: error instanceof Error ? error.name + ': ' + error.message : String(error) }));`,
-        ),
-      )) as { ok: boolean; undef?: boolean; value?: unknown; error?: string };
+      const result = (await on('evaluate', async () => {
+        try {
+          return await script(fn, arg);
+        } catch (error) {
+          // WebKitWebDriver, on a loaded machine, now and then fails to read back a result it was handed
+          // ("Could not parse script result"): run the script once more. The scripts read state; one that
+          // changed something would show as a count off by one, not hide.
+          if (!/Could not parse script result/.test(String(error))) throw error;
+          return script(fn, arg);
+        }
+      })) as { ok: boolean; undef?: boolean; value?: unknown; error?: string };
       if (!result.ok) throw new Error(`in the page: ${result.error}`);
       return result.undef ? undefined : result.value;
     };
