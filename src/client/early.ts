@@ -6,7 +6,7 @@
 // the file comes over a new CDN connection: 2 RTT, 3 with TLS). In order, it:
 // 1. opens the tabs' BroadcastChannel and keeps every message it hears (`heard`);
 // 2. asks the storefront for the token (`token`), exactly as exchange.ts does;
-// 3. POSTs that token to the endpoint, exactly as exchange.ts does, if the storefront answered 200 with a token
+// 3. POSTs that token to the endpoint, exactly as exchange.ts does, if the storefront answered 2xx with a token
 //    of the page's customer (`post`: the body sent, and the backend's answer).
 // It checks the options as options.ts does first, and does nothing at all when they are wrong, the page is
 // prerendered, refreshing is off or storage is blocked: the client then works as if there were no early start.
@@ -15,7 +15,8 @@
 // - the token stands in for the client's first storefront request only if nothing was heard from another tab
 //   since the channel opened (a message may say the customer logged out or changed meanwhile, or that a tab
 //   holds a token: then the client works as usual, and asks again);
-// - the POST stands in for the client's first POST only if the client posts that same body;
+// - the POST stands in for the client's first POST only if the client posts that same body (its answer, or its
+//   failure, is that attempt's);
 // - and all of it only if the client arrives within EARLY_MAX_AGE of the token request (a token's lifetime
 //   counts from when it arrived: an older one would look valid for longer than it is).
 // A token from an early start was requested outside the lock (tabs.ts): other tabs are told about it, but not as
