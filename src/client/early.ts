@@ -22,6 +22,7 @@
 // A token from an early start was requested outside the lock (tabs.ts): other tabs are told about it, but not as
 // `fresh` (sync.ts), since another tab may have fetched a newer one meanwhile.
 import type { CurrentCustomerFetch, ResolvedOptions } from './options.js';
+import { tokenUrl } from './token.js';
 
 /** What the inline script leaves on the configuration element, as `currentCustomerEarly`. */
 export interface EarlyStart {
@@ -87,7 +88,7 @@ export const adoptEarly = (
   channel?.addEventListener('message', drop);
   return {
     async _fetch(url, init) {
-      if (token && url === `/customer/current.jwt?app_client_id=${config.appClientId}`) {
+      if (token && url === tokenUrl(config.appClientId)) {
         const pending = token;
         token = undefined;
         early = await pending;

@@ -11,7 +11,7 @@ import { readAnswer, retrying, send } from './requests.js';
 import { shared, wait } from './scope.js';
 import { type ClientState, forget, valid } from './state.js';
 import type { Sync } from './sync.js';
-import { decodeToken, readToken } from './token.js';
+import { decodeToken, readToken, tokenUrl } from './token.js';
 
 export interface Exchange<TResponse> {
   /** One storefront request (concurrent callers share it): the token, or `null` for a guest. */
@@ -40,13 +40,10 @@ export const createExchange = <TResponse>(
   const fetchOnce = shared(state, async (): Promise<string | null> => {
     if (bad) throw bad;
     const hinted = state._guestHint;
-    const [response, body] = await send(
-      state,
-      config,
-      'storefront',
-      `/customer/current.jwt?app_client_id=${config.appClientId}`,
-      { credentials: 'same-origin', cache: 'no-store' },
-    );
+    const [response, body] = await send(state, config, 'storefront', tokenUrl(config.appClientId), {
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
     // Asked after the hint was heard: the storefront's word answers it.
     if (hinted) state._guestHint = false;
     forget(state);

@@ -16,6 +16,13 @@ export interface CurrentCustomerClaims {
 }
 
 /**
+ * The storefront's Current Customer token for an app: the URL the client asks, which the early start's token
+ * request must match (early.ts).
+ */
+export const tokenUrl = (appClientId: string) =>
+  `/customer/current.jwt?app_client_id=${appClientId}`;
+
+/**
  * The longest lifetime (`exp - iat`, seconds) a token may claim here: a shape check only. The server
  * decides the real limit when it verifies the token.
  */
